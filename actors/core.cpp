@@ -1,0 +1,46 @@
+#include "actors/core.hpp"
+
+#include "actors/core_metrics.hpp"
+#include "actors/dedup_shard.hpp"
+#include "actors/ingress.hpp"
+#include "actors/scan_coordinator.hpp"
+
+#include <caf/exit_reason.hpp>
+#include <caf/send.hpp>
+
+namespace deltascan {
+
+actor_core::actor_core(caf::actor_system& system, const core_settings& settings,
+                       scanner_transport_ptr transport,
+                       live_runtime_options_ptr options,
+                       core_metrics* metrics) {
+  auto count = std::max<std::size_t>(settings.shards, 1);
+  coordinator_ = system.spawn(scan_coordinator, std::move(transport),
+                              settings.max_in_flight, metrics);
+  shards_.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    dedup_shard_settings shard_settings{i, settings.purge_interval,
+                                        settings.submission_timeout};
+    shards_.push_back(system.spawn(dedup_shard, shard_settings, coordinator_,
+                                   options, metrics));
+  }
+  ingress_.reserve(count);
+  for (std::size_t i = 0; i < count; ++i)
+    ingress_.push_back(
+        system.spawn(ingress, settings.limits, shards_, options, metrics));
+}
+
+const ingress_actor& actor_core::next_ingress() {
+  auto i = next_.fetch_add(1, std::memory_order_relaxed);
+  return ingress_[i % ingress_.size()];
+}
+
+void actor_core::shutdown() {
+  for (auto& actor : ingress_)
+    caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+  for (auto& actor : shards_)
+    caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(coordinator_, caf::exit_reason::user_shutdown);
+}
+
+} // namespace deltascan

@@ -1,0 +1,60 @@
+// Spawns and wires the actor core of deltascand: the coordinator client, the
+// dedup shards and the ingress actors, and spreads batches over the ingress
+// actors so that decoding runs on every core.
+#pragma once
+
+#include "actors/interfaces.hpp"
+#include "actors/scanner_transport.hpp"
+#include "model/batch_decoder.hpp"
+#include "model/runtime_options.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/timespan.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <vector>
+
+namespace deltascan {
+
+class core_metrics;
+
+struct core_settings {
+  /// Dedup shards and ingress actors; each at least one.
+  std::size_t shards = 1;
+  decode_limits limits;
+  std::chrono::seconds purge_interval{60};
+  std::size_t max_in_flight = 64;
+  /// How long a shard waits for a submission's outcome; above the
+  /// transport's timeout.
+  caf::timespan submission_timeout{std::chrono::seconds{30}};
+};
+
+/// The handles of a running core. Batches enter through `next_ingress`.
+class actor_core {
+public:
+  actor_core(caf::actor_system& system, const core_settings& settings,
+             scanner_transport_ptr transport, live_runtime_options_ptr options,
+             core_metrics* metrics);
+
+  /// An ingress actor for the next batch, round robin; thread-safe.
+  const ingress_actor& next_ingress();
+
+  const std::vector<ingress_actor>& ingress_actors() const { return ingress_; }
+
+  const std::vector<dedup_shard_actor>& shards() const { return shards_; }
+
+  const scan_coordinator_actor& coordinator() const { return coordinator_; }
+
+  /// Sends every actor of the core an exit message.
+  void shutdown();
+
+private:
+  scan_coordinator_actor coordinator_;
+  std::vector<dedup_shard_actor> shards_;
+  std::vector<ingress_actor> ingress_;
+  std::atomic<std::size_t> next_{0};
+};
+
+} // namespace deltascan

@@ -1,0 +1,26 @@
+// One batch's drift events for one dedup shard: every event whose digest the
+// shard owns, in batch order, with the options the batch was read under.
+#pragma once
+
+#include "model/drift_event.hpp"
+#include "model/runtime_options.hpp"
+
+#include <string>
+#include <vector>
+
+namespace deltascan {
+
+/// A drift event together with the image digest it was routed by.
+struct routed_drift_event {
+  drift_event event;
+  std::string image_digest;
+};
+
+struct dedup_request {
+  std::vector<routed_drift_event> events;
+  /// The cooldown in force when the batch arrived; a reload that changes it
+  /// applies from the next batch on.
+  std::chrono::seconds cooldown{0};
+};
+
+} // namespace deltascan

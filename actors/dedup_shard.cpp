@@ -1,0 +1,170 @@
+#include "actors/dedup_shard.hpp"
+
+#include "actors/core_metrics.hpp"
+#include "actors/logging.hpp"
+#include "model/scan_submission.hpp"
+
+#include <caf/sec.hpp>
+
+namespace deltascan {
+
+namespace {
+
+using state_type = dedup_shard_state;
+
+void update_gauge(dedup_shard_stateful_actor self) {
+  auto& st = self->state;
+  if (st.metrics != nullptr &&
+      st.settings.index < st.metrics->tracked_digests.size())
+    st.metrics->tracked_digests[st.settings.index]->Set(
+        static_cast<double>(st.last_triggered.size()));
+}
+
+// Counts one event of a batch part as resolved and answers the part once
+// its last event is.
+void resolve(dedup_shard_stateful_actor self, std::uint64_t part_id,
+             drift_counts outcome) {
+  auto& parts = self->state.parts;
+  auto i = parts.find(part_id);
+  if (i == parts.end())
+    return;
+  auto& part = i->second;
+  part.counts += outcome;
+  if (--part.unresolved == 0) {
+    part.promise.deliver(part.counts);
+    parts.erase(i);
+  }
+}
+
+void decide(dedup_shard_stateful_actor self, state_type::pending_event event,
+            const std::string& digest);
+
+// Called when the submission for `digest` finished: records a success, then
+// lets the events that waited for it take their turn, in arrival order.
+void on_outcome(dedup_shard_stateful_actor self, const std::string& digest,
+                const state_type::pending_event& submitter,
+                state_type::time_point started, const scan_outcome& outcome) {
+  auto& st = self->state;
+  auto log = component_logger("dedup");
+  if (outcome.accepted) {
+    st.last_triggered[digest] = started;
+    log->info("dedup triggered scan {} for drift event {} on {} (created: {})",
+              outcome.scan_id, submitter.event.event_id, digest,
+              outcome.created);
+    resolve(self, submitter.part, drift_counts{1, 0, 0});
+  } else {
+    // A failure is not remembered: the next drift of this image tries again.
+    log->error("dedup failed to submit scan for drift event {} on {}: {}",
+               submitter.event.event_id, digest, outcome.reason);
+    resolve(self, submitter.part, drift_counts{0, 1, 0});
+  }
+  auto waiting = std::move(st.in_flight[digest]);
+  st.in_flight.erase(digest);
+  for (auto& event : waiting)
+    decide(self, std::move(event), digest);
+  update_gauge(self);
+}
+
+void submit(dedup_shard_stateful_actor self, state_type::pending_event event,
+            const std::string& digest) {
+  auto& st = self->state;
+  st.in_flight.emplace(digest, std::vector<state_type::pending_event>{});
+  auto submission = make_scan_submission(event.event, digest);
+  auto started = self->clock().now();
+  self->request(st.coordinator, st.settings.submission_timeout,
+                submit_atom::value, std::move(submission))
+      .then(
+          [self, digest, event, started](scan_outcome& outcome) {
+            on_outcome(self, digest, event, started, outcome);
+          },
+          [self, digest, event, started](caf::error& err) {
+            auto reason = err == caf::sec::request_timeout
+                              ? std::string{"no outcome within the submission "
+                                            "timeout"}
+                              : caf::to_string(err);
+            on_outcome(self, digest, event, started,
+                       scan_outcome::failure(std::move(reason)));
+          });
+}
+
+// Applies the cooldown rule to one event, as if the events of this digest
+// were handled one after another.
+void decide(dedup_shard_stateful_actor self, state_type::pending_event event,
+            const std::string& digest) {
+  auto& st = self->state;
+  if (auto i = st.in_flight.find(digest); i != st.in_flight.end()) {
+    i->second.push_back(std::move(event));
+    return;
+  }
+  if (event.cooldown.count() > 0) {
+    auto i = st.last_triggered.find(digest);
+    if (i != st.last_triggered.end() &&
+        self->clock().now() - i->second < event.cooldown) {
+      component_logger("dedup")->debug(
+          "dedup suppressed drift event {} on {}: scanned within {}s",
+          event.event.event_id, digest, event.cooldown.count());
+      resolve(self, event.part, drift_counts{0, 0, 1});
+      return;
+    }
+  }
+  submit(self, std::move(event), digest);
+}
+
+void purge(dedup_shard_stateful_actor self) {
+  auto& st = self->state;
+  auto horizon = 2 * st.options->load().auto_scan_cooldown;
+  auto now = self->clock().now();
+  auto before = st.last_triggered.size();
+  std::erase_if(st.last_triggered, [&](const auto& entry) {
+    return now - entry.second >= horizon;
+  });
+  if (auto purged = before - st.last_triggered.size(); purged > 0)
+    component_logger("dedup")->debug(
+        "dedup shard {} purged {} expired digests, {} remain",
+        st.settings.index, purged, st.last_triggered.size());
+  update_gauge(self);
+}
+
+} // namespace
+
+dedup_shard_actor::behavior_type dedup_shard(dedup_shard_stateful_actor self,
+                                             dedup_shard_settings settings,
+                                             scan_coordinator_actor coordinator,
+                                             live_runtime_options_ptr options,
+                                             core_metrics* metrics) {
+  auto& st = self->state;
+  st.settings = settings;
+  st.coordinator = std::move(coordinator);
+  st.options = std::move(options);
+  st.metrics = metrics;
+  self->delayed_send(self, st.settings.purge_interval, purge_atom::value);
+  return {
+      // -- one batch's drift events
+      // ------------------------------------------------
+      [=](dedup_atom, dedup_request& request) -> caf::result<drift_counts> {
+        auto& st = self->state;
+        if (request.events.empty())
+          return drift_counts{};
+        auto part_id = st.next_part++;
+        auto promise = self->make_response_promise<drift_counts>();
+        st.parts.emplace(part_id, state_type::batch_part{
+                                      promise, {}, request.events.size()});
+        for (auto& routed : request.events)
+          decide(self,
+                 state_type::pending_event{part_id, std::move(routed.event),
+                                           request.cooldown},
+                 routed.image_digest);
+        update_gauge(self);
+        return promise;
+      },
+      // -- housekeeping
+      // --------------------------------------------------------------
+      [=](purge_atom) {
+        purge(self);
+        self->delayed_send(self, self->state.settings.purge_interval,
+                           purge_atom::value);
+      },
+  };
+}
+
+} // namespace deltascan

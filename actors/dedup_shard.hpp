@@ -1,0 +1,83 @@
+// A dedup shard owns the cooldown state of the image digests hashed to it.
+// Because one actor owns a digest, every drift event for that image is
+// decided in order, across concurrent batches: while a submission for a
+// digest is in flight, later events for it wait for its outcome instead of
+// racing it, so two batches with the same new image cause exactly one scan.
+#pragma once
+
+#include "actors/interfaces.hpp"
+#include "model/runtime_options.hpp"
+
+#include <caf/actor_clock.hpp>
+#include <caf/response_promise.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace deltascan {
+
+class core_metrics;
+
+struct dedup_shard_settings {
+  /// This shard's position among its siblings, for logs and metrics.
+  std::size_t index = 0;
+  /// How often expired cooldown entries are dropped.
+  std::chrono::seconds purge_interval{60};
+  /// How long a submission may take before the shard gives up on it. Keep
+  /// it above the transport's own timeout, so the transport's more precise
+  /// failure reason is the one that arrives.
+  caf::timespan submission_timeout{std::chrono::seconds{30}};
+};
+
+struct dedup_shard_state {
+  static inline const char* name = "dedup-shard";
+
+  using time_point = caf::actor_clock::time_point;
+
+  /// One drift event that is not resolved yet.
+  struct pending_event {
+    /// The batch part the event belongs to.
+    std::uint64_t part;
+    drift_event event;
+    std::chrono::seconds cooldown;
+  };
+
+  /// One batch's share of events, answered once all of them are resolved.
+  struct batch_part {
+    caf::typed_response_promise<drift_counts> promise;
+    drift_counts counts;
+    std::size_t unresolved = 0;
+  };
+
+  dedup_shard_settings settings;
+  scan_coordinator_actor coordinator;
+  live_runtime_options_ptr options;
+  core_metrics* metrics = nullptr;
+  /// When each digest last had a scan triggered. Entries expire after twice
+  /// the cooldown, which bounds memory by the digests seen in that window.
+  std::unordered_map<std::string, time_point> last_triggered;
+  /// Digests with a submission in flight, and the events that arrived for
+  /// them meanwhile, in arrival order.
+  std::unordered_map<std::string, std::vector<pending_event>> in_flight;
+  std::unordered_map<std::uint64_t, batch_part> parts;
+  std::uint64_t next_part = 1;
+};
+
+using dedup_shard_stateful_actor =
+    dedup_shard_actor::stateful_pointer<dedup_shard_state>;
+
+/// Spawns with the coordinator it submits to and the live options it reads
+/// the purge horizon from; `metrics` may be null in tests.
+dedup_shard_actor::behavior_type dedup_shard(dedup_shard_stateful_actor self,
+                                             dedup_shard_settings settings,
+                                             scan_coordinator_actor coordinator,
+                                             live_runtime_options_ptr options,
+                                             core_metrics* metrics);
+
+} // namespace deltascan
