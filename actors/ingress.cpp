@@ -14,9 +14,11 @@ namespace {
 
 using clock_type = caf::actor_clock;
 
+using batch_completion = std::function<void(caf::expected<batch_result>)>;
+
 // The batch being answered while its shards work on their shares.
 struct batch_in_progress {
-  caf::typed_response_promise<batch_result> promise;
+  batch_completion done;
   batch_result result;
   std::size_t shards_pending = 0;
   clock_type::time_point started;
@@ -43,7 +45,85 @@ void finish(ingress_stateful_actor self, batch_in_progress& batch) {
       result.batch_id.value_or("(no id)"), result.events_received,
       result.drift_events_detected, result.counts.triggered,
       result.counts.skipped, result.counts.deduped, elapsed.count());
-  batch.promise.deliver(result);
+  batch.done(std::move(batch.result));
+}
+
+// Decodes one batch, hands its drift events to their shards and calls
+// `done` once all of them are resolved, or at once with a decode error.
+void process(ingress_stateful_actor self, std::string& body,
+             batch_completion done) {
+  auto& st = self->state;
+  auto log = component_logger("ingress");
+  auto started = self->clock().now();
+  runtime_batch batch;
+  if (auto err = st.decoder.decode(body, batch)) {
+    log->warn("ingress rejected a batch: {}", err.to_string());
+    if (st.metrics != nullptr)
+      st.metrics->batches_rejected.Increment();
+    done(make_error(err));
+    return;
+  }
+  // One snapshot of the options for the whole batch, so a reload in the
+  // middle of it cannot treat half the batch one way and half another.
+  auto opts = st.options->load();
+  auto progress = std::make_shared<batch_in_progress>();
+  progress->done = std::move(done);
+  progress->started = started;
+  auto& result = progress->result;
+  result.batch_id = std::move(batch.batch_id);
+  result.events_received = batch.events_received;
+  result.drift_events_detected = batch.drift_events.size();
+  if (!opts.auto_scan_enabled) {
+    if (!batch.drift_events.empty())
+      log->debug("ingress skipped {} drift events of batch {}: "
+                 "auto-scan is disabled",
+                 batch.drift_events.size(),
+                 result.batch_id.value_or("(no id)"));
+    result.counts.skipped = batch.drift_events.size();
+    finish(self, *progress);
+    return;
+  }
+  std::vector<dedup_request> requests(st.shards.size());
+  for (auto& event : batch.drift_events) {
+    auto digest = image_digest(event);
+    if (!digest) {
+      log->warn("ingress skipped drift event {}: no image digest in "
+                "baseline or image reference",
+                event.event_id);
+      ++result.counts.skipped;
+      continue;
+    }
+    auto& request = requests[shard_of(*digest, st.shards.size())];
+    request.events.push_back({std::move(event), std::move(*digest)});
+  }
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    auto& request = requests[i];
+    if (request.events.empty())
+      continue;
+    request.cooldown = opts.auto_scan_cooldown;
+    auto share = request.events.size();
+    ++progress->shards_pending;
+    self->request(st.shards[i], caf::infinite, dedup_atom::value,
+                  std::move(request))
+        .then(
+            [self, progress](drift_counts counts) {
+              progress->result.counts += counts;
+              if (--progress->shards_pending == 0)
+                finish(self, *progress);
+            },
+            [self, progress, share, i](caf::error& err) {
+              // The shard is gone; its events cannot have been submitted
+              // by it, so they are reported as skipped rather than lost.
+              component_logger("ingress")->error(
+                  "ingress lost dedup shard {} with {} drift events: {}", i,
+                  share, caf::to_string(err));
+              progress->result.counts.skipped += share;
+              if (--progress->shards_pending == 0)
+                finish(self, *progress);
+            });
+  }
+  if (progress->shards_pending == 0)
+    finish(self, *progress);
 }
 
 } // namespace
@@ -66,78 +146,17 @@ ingress_actor::behavior_type ingress(ingress_stateful_actor self,
   st.metrics = metrics;
   return {
       [=](ingest_atom, std::string& body) -> caf::result<batch_result> {
-        auto& st = self->state;
-        auto log = component_logger("ingress");
-        auto started = self->clock().now();
-        runtime_batch batch;
-        if (auto err = st.decoder.decode(body, batch)) {
-          log->warn("ingress rejected a batch: {}", err.to_string());
-          if (st.metrics != nullptr)
-            st.metrics->batches_rejected.Increment();
-          return make_error(err);
-        }
-        // One snapshot of the options for the whole batch, so a reload in the
-        // middle of it cannot treat half the batch one way and half another.
-        auto opts = st.options->load();
-        auto progress = std::make_shared<batch_in_progress>();
-        progress->promise = self->make_response_promise<batch_result>();
-        progress->started = started;
-        auto& result = progress->result;
-        result.batch_id = std::move(batch.batch_id);
-        result.events_received = batch.events_received;
-        result.drift_events_detected = batch.drift_events.size();
-        if (!opts.auto_scan_enabled) {
-          if (!batch.drift_events.empty())
-            log->debug("ingress skipped {} drift events of batch {}: "
-                       "auto-scan is disabled",
-                       batch.drift_events.size(),
-                       result.batch_id.value_or("(no id)"));
-          result.counts.skipped = batch.drift_events.size();
-          finish(self, *progress);
-          return progress->promise;
-        }
-        std::vector<dedup_request> requests(st.shards.size());
-        for (auto& event : batch.drift_events) {
-          auto digest = image_digest(event);
-          if (!digest) {
-            log->warn("ingress skipped drift event {}: no image digest in "
-                      "baseline or image reference",
-                      event.event_id);
-            ++result.counts.skipped;
-            continue;
-          }
-          auto& request = requests[shard_of(*digest, st.shards.size())];
-          request.events.push_back({std::move(event), std::move(*digest)});
-        }
-        for (std::size_t i = 0; i < requests.size(); ++i) {
-          auto& request = requests[i];
-          if (request.events.empty())
-            continue;
-          request.cooldown = opts.auto_scan_cooldown;
-          auto share = request.events.size();
-          ++progress->shards_pending;
-          self->request(st.shards[i], caf::infinite, dedup_atom::value,
-                        std::move(request))
-              .then(
-                  [self, progress](drift_counts counts) {
-                    progress->result.counts += counts;
-                    if (--progress->shards_pending == 0)
-                      finish(self, *progress);
-                  },
-                  [self, progress, share, i](caf::error& err) {
-                    // The shard is gone; its events cannot have been submitted
-                    // by it, so they are reported as skipped rather than lost.
-                    component_logger("ingress")->error(
-                        "ingress lost dedup shard {} with {} drift events: {}",
-                        i, share, caf::to_string(err));
-                    progress->result.counts.skipped += share;
-                    if (--progress->shards_pending == 0)
-                      finish(self, *progress);
-                  });
-        }
-        if (progress->shards_pending == 0)
-          finish(self, *progress);
-        return progress->promise;
+        auto promise = self->make_response_promise<batch_result>();
+        process(self, body, [promise](caf::expected<batch_result> r) mutable {
+          if (r)
+            promise.deliver(std::move(*r));
+          else
+            promise.deliver(std::move(r.error()));
+        });
+        return promise;
+      },
+      [=](ingest_atom, std::string& body, batch_callback& callback) {
+        process(self, body, std::move(callback.on_result));
       },
   };
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "actors/atoms.hpp"
+#include "actors/batch_callback.hpp"
 #include "actors/message_types.hpp"
 
 #include <caf/replies_to.hpp>
@@ -18,7 +19,10 @@ namespace deltascan {
 using ingress_actor = caf::typed_actor<
     // Decodes a batch body, routes its drift events to their shards and
     // replies once every one of them is resolved, or with a decode error.
-    caf::replies_to<ingest_atom, std::string>::with<batch_result>>;
+    caf::replies_to<ingest_atom, std::string>::with<batch_result>,
+    // The same for callers outside the actor system: the result goes to the
+    // callback instead of a reply.
+    caf::reacts_to<ingest_atom, std::string, batch_callback>>;
 
 /// Owns the cooldown state of the digests hashed to it.
 using dedup_shard_actor = caf::typed_actor<

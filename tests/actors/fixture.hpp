@@ -13,6 +13,7 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
 #include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
 
 #include <catch2/catch.hpp>
 #include <prometheus/registry.h>
@@ -106,6 +107,8 @@ public:
   }
 
   void run() { sched_.run(); }
+
+  const ingress_actor& ingress() { return core_.next_ingress(); }
 
   fake_transport& transport() { return *transport_; }
 
