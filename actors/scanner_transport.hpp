@@ -21,8 +21,8 @@ public:
   virtual ~scanner_transport() = default;
 
   /// Starts one submission and returns without waiting for it. Calls `done`
-  /// exactly once, later and possibly from another thread, or never after
-  /// `shutdown`.
+  /// exactly once, later and possibly from another thread; a transport that
+  /// shuts down completes what it still holds with a failure.
   virtual void submit(const scan_submission& submission, completion done) = 0;
 };
 

@@ -1,0 +1,32 @@
+// Turns the scanner's answer to a scan submission into a scan outcome: the
+// scan it queued, or a failure reason a log reader understands without the
+// raw HTTP exchange at hand.
+#pragma once
+
+#include "model/scan_outcome.hpp"
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace deltascan::net {
+
+/// Bytes of a reply body quoted in a failure reason at most.
+inline constexpr std::size_t reply_excerpt_limit = 200;
+
+/// Reads the scanner's reply to `POST /api/v1/scans`. A 2xx status with a
+/// JSON object holding a non-empty string `scanId` and a boolean `created`
+/// is a success; anything else is a failure naming what was wrong.
+/// `reason_phrase` may be empty; the standard phrase is used then. `body` is
+/// taken by value because the parser needs spare capacity behind the text.
+scan_outcome interpret_scanner_reply(unsigned status,
+                                     std::string_view reason_phrase,
+                                     std::string body);
+
+/// The first `limit` bytes of `text` with control and non-ASCII bytes
+/// replaced, and "..." appended when something was cut, so that a reply body
+/// can be quoted on one log line.
+std::string printable_excerpt(std::string_view text,
+                              std::size_t limit = reply_excerpt_limit);
+
+} // namespace deltascan::net
