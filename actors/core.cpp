@@ -2,6 +2,7 @@
 
 #include "actors/core_metrics.hpp"
 #include "actors/dedup_shard.hpp"
+#include "actors/errors.hpp"
 #include "actors/ingress.hpp"
 #include "actors/scan_coordinator.hpp"
 
@@ -33,6 +34,18 @@ actor_core::actor_core(caf::actor_system& system, const core_settings& settings,
 const ingress_actor& actor_core::next_ingress() {
   auto i = next_.fetch_add(1, std::memory_order_relaxed);
   return ingress_[i % ingress_.size()];
+}
+
+void actor_core::post(std::string body, completion done) {
+  auto on_result = [done = std::move(done)](caf::expected<batch_result> r) {
+    if (r)
+      done(batch_reply{std::move(*r), ec::no_error, {}});
+    else
+      done(batch_reply{std::nullopt, error_code(r.error()),
+                       error_detail(r.error())});
+  };
+  caf::anon_send(next_ingress(), ingest_atom::value, std::move(body),
+                 batch_callback{std::move(on_result)});
 }
 
 void actor_core::shutdown() {

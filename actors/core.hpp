@@ -3,6 +3,7 @@
 // actors so that decoding runs on every core.
 #pragma once
 
+#include "actors/batch_gateway.hpp"
 #include "actors/interfaces.hpp"
 #include "actors/scanner_transport.hpp"
 #include "model/batch_decoder.hpp"
@@ -32,7 +33,7 @@ struct core_settings {
 };
 
 /// The handles of a running core. Batches enter through `next_ingress`.
-class actor_core {
+class actor_core : public batch_gateway {
 public:
   actor_core(caf::actor_system& system, const core_settings& settings,
              scanner_transport_ptr transport, live_runtime_options_ptr options,
@@ -46,6 +47,9 @@ public:
   const std::vector<dedup_shard_actor>& shards() const { return shards_; }
 
   const scan_coordinator_actor& coordinator() const { return coordinator_; }
+
+  /// Posts a batch to the next ingress actor; thread-safe.
+  void post(std::string body, completion done) override;
 
   /// Sends every actor of the core an exit message.
   void shutdown();

@@ -1,0 +1,24 @@
+// Why the actor core could not produce a batch result. The HTTP layer maps
+// each code to a status; this header stays free of CAF so that layer can
+// use it without the actor framework's headers.
+#pragma once
+
+#include <cstdint>
+
+namespace deltascan {
+
+enum class ec : std::uint8_t {
+  no_error,
+  /// The body is not JSON or has trailing content.
+  malformed_batch,
+  /// A field has the wrong type, is missing, or holds an unusable value.
+  invalid_batch,
+  /// The batch carries more events than the configured maximum.
+  batch_too_large,
+  /// An actor of the core failed while handling the batch.
+  internal,
+};
+
+const char* to_string(ec code);
+
+} // namespace deltascan

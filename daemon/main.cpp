@@ -1,0 +1,173 @@
+// deltascand: takes runtime event batches from node observers and asks the
+// vulnerability scanner to re-scan images whose containers drifted.
+//
+// Signals are handled on the main thread only: SIGHUP reloads the
+// configuration file, SIGTERM or SIGINT drain and exit, and a second
+// SIGTERM or SIGINT exits at once.
+#include "actors/logging.hpp"
+#include "config/config_loader.hpp"
+#include "config/config_render.hpp"
+#include "config/token_file.hpp"
+#include "daemon/daemon_app.hpp"
+#include "daemon/logging_setup.hpp"
+
+#include <CLI/CLI.hpp>
+#include <deltascan/version.hpp>
+#include <pthread.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <thread>
+
+namespace {
+
+using namespace deltascan;
+
+struct options {
+  std::optional<std::string> config_path;
+  std::optional<std::string> log_level;
+  bool check_config = false;
+};
+
+// Loads the configuration and applies the command line's overrides.
+config_result load(const options& opts) {
+  auto result = load_config(opts.config_path, process_environment());
+  if (result.config && opts.log_level) {
+    if (*opts.log_level == "debug")
+      result.config->log.level = log_level::debug;
+    else if (*opts.log_level == "info")
+      result.config->log.level = log_level::info;
+    else if (*opts.log_level == "warn")
+      result.config->log.level = log_level::warn;
+    else
+      result.config->log.level = log_level::error;
+  }
+  return result;
+}
+
+int check_config(const options& opts) {
+  auto result = load(opts);
+  for (const auto& warning : result.warnings)
+    std::cerr << "warning: " << warning << '\n';
+  for (const auto& error : result.errors)
+    std::cerr << "error: " << error << '\n';
+  if (!result.config)
+    return EXIT_FAILURE;
+  if (!result.config->scanner.token_file.empty()) {
+    auto token = read_token_file(result.config->scanner.token_file);
+    if (!token.token) {
+      std::cerr << "error: scanner.token_file: " << token.error << '\n';
+      return EXIT_FAILURE;
+    }
+  }
+  std::cout << render_config(*result.config);
+  return EXIT_SUCCESS;
+}
+
+void reload(daemon_app& app, const options& opts) {
+  auto log = component_logger("deltascand");
+  auto result = load(opts);
+  for (const auto& warning : result.warnings)
+    log->warn("deltascand configuration: {}", warning);
+  if (!result.config) {
+    for (const auto& error : result.errors)
+      log->error("deltascand kept its configuration, reload failed: {}", error);
+    return;
+  }
+  auto outcome = app.reload(*result.config);
+  if (outcome.error) {
+    log->error("deltascand kept its configuration, reload failed: {}",
+               *outcome.error);
+    return;
+  }
+  for (const auto& key : outcome.restart_needed)
+    log->warn("deltascand ignored the new {}: it takes effect after a "
+              "restart",
+              key);
+  log->info("deltascand reloaded its configuration: auto-scan {}, "
+            "cooldown {}s, log level {}",
+            app.config().runtime.auto_scan_enabled ? "on" : "off",
+            app.config().runtime.auto_scan_cooldown.count(),
+            to_string(app.config().log.level));
+}
+
+int run(const options& opts) {
+  auto loaded = load(opts);
+  if (!loaded.config) {
+    for (const auto& error : loaded.errors)
+      std::cerr << "deltascand: configuration error: " << error << '\n';
+    return EXIT_FAILURE;
+  }
+  configure_logging(loaded.config->log);
+  auto log = component_logger("deltascand");
+  for (const auto& warning : loaded.warnings)
+    log->warn("deltascand configuration: {}", warning);
+  // Block the signals before any thread starts, so every thread inherits
+  // the mask and only sigwait below ever sees them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGHUP);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  daemon_app app{*loaded.config};
+  if (auto err = app.start()) {
+    log->error("deltascand failed to start: {}", *err);
+    return EXIT_FAILURE;
+  }
+  int signal = 0;
+  for (;;) {
+    if (sigwait(&signals, &signal) != 0)
+      continue;
+    if (signal == SIGHUP) {
+      reload(app, opts);
+      continue;
+    }
+    break;
+  }
+  log->info("deltascand received {}, draining batches in flight for up to "
+            "{}s",
+            signal == SIGTERM ? "SIGTERM" : "SIGINT",
+            app.config().server.drain_timeout.count());
+  // A second termination signal means the operator will not wait.
+  std::thread impatient{[signals] {
+    int second = 0;
+    while (sigwait(&signals, &second) == 0) {
+      if (second == SIGTERM || second == SIGINT) {
+        std::fputs("deltascand: second signal, exiting now\n", stderr);
+        std::_Exit(EXIT_FAILURE);
+      }
+    }
+  }};
+  impatient.detach();
+  if (!app.drain(app.config().server.drain_timeout))
+    log->warn("deltascand stopped with batches still in flight after the "
+              "drain timeout");
+  app.stop();
+  log->info("deltascand stopped");
+  return EXIT_SUCCESS;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"deltascand: re-scans container images when running "
+               "containers drift from them"};
+  options opts;
+  cli.add_option("--config", opts.config_path, "YAML configuration file")
+      ->check(CLI::ExistingFile);
+  cli.add_flag("--check-config", opts.check_config,
+               "Validate the configuration, print it and exit");
+  cli.add_option("--log-level", opts.log_level,
+                 "Override log.level (debug, info, warn, error)")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+  cli.set_version_flag("--version", std::string{"deltascand "} + version);
+  CLI11_PARSE(cli, argc, argv);
+  if (opts.check_config)
+    return check_config(opts);
+  return run(opts);
+}
