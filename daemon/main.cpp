@@ -152,9 +152,27 @@ int run(const options& opts) {
   return EXIT_SUCCESS;
 }
 
+// A build for x86-64-v3 executes AVX2 instructions anywhere; on an older
+// CPU that is a SIGILL at a random spot. Say so plainly instead.
+bool cpu_supports_build() {
+#if defined(__AVX2__) && defined(__x86_64__)
+  __builtin_cpu_init();
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("bmi2") ||
+      !__builtin_cpu_supports("pclmul")) {
+    std::fputs("deltascand: this build needs an x86-64-v3 CPU (AVX2, BMI2, "
+               "PCLMUL); rebuild with -DDELTASCAN_TARGET_CPU=generic\n",
+               stderr);
+    return false;
+  }
+#endif
+  return true;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
+  if (!cpu_supports_build())
+    return EXIT_FAILURE;
   CLI::App cli{"deltascand: re-scans container images when running "
                "containers drift from them"};
   options opts;

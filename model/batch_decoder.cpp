@@ -484,6 +484,10 @@ batch_decoder::batch_decoder(batch_decoder&&) noexcept = default;
 
 batch_decoder& batch_decoder::operator=(batch_decoder&&) noexcept = default;
 
+const char* batch_decoder::kernel_name() const {
+  return simdjson::builtin_implementation()->name().c_str();
+}
+
 decode_error batch_decoder::decode(std::string& body, runtime_batch& out) {
   out = runtime_batch{};
   body.reserve(body.size() + simdjson::SIMDJSON_PADDING);

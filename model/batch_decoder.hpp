@@ -70,6 +70,9 @@ public:
   /// a few bytes past the end of its input.
   decode_error decode(std::string& body, runtime_batch& out);
 
+  /// The simdjson kernel in use, e.g. "haswell"; chosen per CPU.
+  const char* kernel_name() const;
+
   const decode_limits& limits() const { return limits_; }
 
 private:
