@@ -47,7 +47,7 @@ void on_outcome(dedup_shard_stateful_actor self, const std::string& digest,
   auto& st = self->state;
   auto log = component_logger("dedup");
   if (outcome.accepted) {
-    st.last_triggered[digest] = started;
+    st.last_triggered.record(digest, started);
     log->info("dedup triggered scan {} for drift event {} on {} (created: {})",
               outcome.scan_id, submitter.event.event_id, digest,
               outcome.created);
@@ -97,9 +97,8 @@ void decide(dedup_shard_stateful_actor self, state_type::pending_event event,
     return;
   }
   if (event.cooldown.count() > 0) {
-    auto i = st.last_triggered.find(digest);
-    if (i != st.last_triggered.end() &&
-        self->clock().now() - i->second < event.cooldown) {
+    auto last = st.last_triggered.last_triggered(digest);
+    if (last && self->clock().now() - *last < event.cooldown) {
       component_logger("dedup")->debug(
           "dedup suppressed drift event {} on {}: scanned within {}s",
           event.event.event_id, digest, event.cooldown.count());
@@ -114,11 +113,8 @@ void purge(dedup_shard_stateful_actor self) {
   auto& st = self->state;
   auto horizon = 2 * st.options->load().auto_scan_cooldown;
   auto now = self->clock().now();
-  auto before = st.last_triggered.size();
-  std::erase_if(st.last_triggered, [&](const auto& entry) {
-    return now - entry.second >= horizon;
-  });
-  if (auto purged = before - st.last_triggered.size(); purged > 0)
+  auto purged = st.last_triggered.purge(now, horizon);
+  if (purged > 0)
     component_logger("dedup")->debug(
         "dedup shard {} purged {} expired digests, {} remain",
         st.settings.index, purged, st.last_triggered.size());

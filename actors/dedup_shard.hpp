@@ -6,6 +6,7 @@
 #pragma once
 
 #include "actors/interfaces.hpp"
+#include "model/cooldown_table.hpp"
 #include "model/runtime_options.hpp"
 
 #include <caf/actor_clock.hpp>
@@ -61,7 +62,7 @@ struct dedup_shard_state {
   core_metrics* metrics = nullptr;
   /// When each digest last had a scan triggered. Entries expire after twice
   /// the cooldown, which bounds memory by the digests seen in that window.
-  std::unordered_map<std::string, time_point> last_triggered;
+  cooldown_table last_triggered;
   /// Digests with a submission in flight, and the events that arrived for
   /// them meanwhile, in arrival order.
   std::unordered_map<std::string, std::vector<pending_event>> in_flight;
