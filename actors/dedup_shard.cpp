@@ -45,7 +45,7 @@ void on_outcome(dedup_shard_stateful_actor self, const std::string& digest,
                 const state_type::pending_event& submitter,
                 state_type::time_point started, const scan_outcome& outcome) {
   auto& st = self->state;
-  auto log = component_logger("dedup");
+  auto& log = st.log;
   if (outcome.accepted) {
     st.last_triggered.record(digest, started);
     log->info("dedup triggered scan {} for drift event {} on {} (created: {})",
@@ -99,9 +99,8 @@ void decide(dedup_shard_stateful_actor self, state_type::pending_event event,
   if (event.cooldown.count() > 0) {
     auto last = st.last_triggered.last_triggered(digest);
     if (last && self->clock().now() - *last < event.cooldown) {
-      component_logger("dedup")->debug(
-          "dedup suppressed drift event {} on {}: scanned within {}s",
-          event.event.event_id, digest, event.cooldown.count());
+      st.log->debug("dedup suppressed drift event {} on {}: scanned within {}s",
+                    event.event.event_id, digest, event.cooldown.count());
       resolve(self, event.part, drift_counts{0, 0, 1});
       return;
     }
@@ -115,9 +114,8 @@ void purge(dedup_shard_stateful_actor self) {
   auto now = self->clock().now();
   auto purged = st.last_triggered.purge(now, horizon);
   if (purged > 0)
-    component_logger("dedup")->debug(
-        "dedup shard {} purged {} expired digests, {} remain",
-        st.settings.index, purged, st.last_triggered.size());
+    st.log->debug("dedup shard {} purged {} expired digests, {} remain",
+                  st.settings.index, purged, st.last_triggered.size());
   update_gauge(self);
 }
 
@@ -130,6 +128,7 @@ dedup_shard_actor::behavior_type dedup_shard(dedup_shard_stateful_actor self,
                                              core_metrics* metrics) {
   auto& st = self->state;
   st.settings = settings;
+  st.log = component_logger("dedup");
   st.coordinator = std::move(coordinator);
   st.options = std::move(options);
   st.metrics = metrics;

@@ -14,9 +14,12 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <spdlog/logger.h>
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -57,6 +60,8 @@ struct dedup_shard_state {
   };
 
   dedup_shard_settings settings;
+  /// Cached: looking a logger up by name takes spdlog's registry lock.
+  std::shared_ptr<spdlog::logger> log;
   scan_coordinator_actor coordinator;
   live_runtime_options_ptr options;
   core_metrics* metrics = nullptr;

@@ -39,7 +39,7 @@ void finish(ingress_stateful_actor self, batch_in_progress& batch) {
     m->drift_events.Increment(
         static_cast<double>(result.drift_events_detected));
   }
-  component_logger("ingress")->info(
+  self->state.log->info(
       "ingress processed batch {}: {} events, {} drift, {} triggered, "
       "{} skipped, {} deduped in {:.1f} ms",
       result.batch_id.value_or("(no id)"), result.events_received,
@@ -53,7 +53,7 @@ void finish(ingress_stateful_actor self, batch_in_progress& batch) {
 void process(ingress_stateful_actor self, std::string& body,
              batch_completion done) {
   auto& st = self->state;
-  auto log = component_logger("ingress");
+  auto& log = st.log;
   auto started = self->clock().now();
   runtime_batch batch;
   if (auto err = st.decoder.decode(body, batch)) {
@@ -114,7 +114,7 @@ void process(ingress_stateful_actor self, std::string& body,
             [self, progress, share, i](caf::error& err) {
               // The shard is gone; its events cannot have been submitted
               // by it, so they are reported as skipped rather than lost.
-              component_logger("ingress")->error(
+              self->state.log->error(
                   "ingress lost dedup shard {} with {} drift events: {}", i,
                   share, caf::to_string(err));
               progress->result.counts.skipped += share;
@@ -141,6 +141,7 @@ ingress_actor::behavior_type ingress(ingress_stateful_actor self,
                                      core_metrics* metrics) {
   auto& st = self->state;
   st.decoder = batch_decoder{limits};
+  st.log = component_logger("ingress");
   st.shards = std::move(shards);
   st.options = std::move(options);
   st.metrics = metrics;

@@ -12,6 +12,9 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <spdlog/logger.h>
+
+#include <memory>
 #include <vector>
 
 namespace deltascan {
@@ -22,6 +25,8 @@ struct ingress_state {
   static inline const char* name = "ingress";
 
   batch_decoder decoder;
+  /// Cached: looking a logger up by name takes spdlog's registry lock.
+  std::shared_ptr<spdlog::logger> log;
   std::vector<dedup_shard_actor> shards;
   live_runtime_options_ptr options;
   core_metrics* metrics = nullptr;

@@ -41,6 +41,7 @@ scan_coordinator(scan_coordinator_stateful_actor self,
                  core_metrics* metrics) {
   auto& st = self->state;
   st.transport = std::move(transport);
+  st.log = component_logger("scanner");
   st.max_in_flight = std::max<std::size_t>(max_in_flight, 1);
   st.metrics = metrics;
   return {
@@ -53,7 +54,7 @@ scan_coordinator(scan_coordinator_stateful_actor self,
         if (st.in_flight.size() < st.max_in_flight) {
           start_submission(self, submission, promise);
         } else {
-          component_logger("scanner")->debug(
+          self->state.log->debug(
               "scanner queued submission {} behind {} in flight",
               submission.client_request_id, st.in_flight.size());
           st.queue.push_back({std::move(submission), promise});
@@ -67,7 +68,7 @@ scan_coordinator(scan_coordinator_stateful_actor self,
         auto& st = self->state;
         auto i = st.in_flight.find(id);
         if (i == st.in_flight.end()) {
-          component_logger("scanner")->warn(
+          self->state.log->warn(
               "scanner ignored a second completion for submission {}", id);
           return;
         }

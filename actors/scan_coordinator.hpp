@@ -11,6 +11,8 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <spdlog/logger.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -29,6 +31,8 @@ struct scan_coordinator_state {
   };
 
   scanner_transport_ptr transport;
+  /// Cached: looking a logger up by name takes spdlog's registry lock.
+  std::shared_ptr<spdlog::logger> log;
   core_metrics* metrics = nullptr;
   std::size_t max_in_flight = 1;
   std::uint64_t next_id = 1;
