@@ -17,6 +17,12 @@ using simdjson::ondemand::value;
 // -- errors -------------------------------------------------------------------
 
 decode_error malformed(error_code code) {
+  // simdjson reports a broken literal such as `tru` as a type mismatch,
+  // which would read as if a valid value had the wrong type.
+  if (code == simdjson::INCORRECT_TYPE)
+    return {decode_errc::malformed_json,
+            {},
+            "malformed JSON: invalid literal or value"};
   return {decode_errc::malformed_json,
           {},
           std::string{"malformed JSON: "} + simdjson::error_message(code)};

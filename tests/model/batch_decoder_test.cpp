@@ -211,6 +211,15 @@ TEST_CASE("a broken ignored field names its path") {
   CHECK(error.path == "events[0].event.process.args[1]");
 }
 
+TEST_CASE("a broken literal is called malformed, not mistyped") {
+  auto [error, batch] = decode(
+      R"({"events":[{"event":{"eventId":"e","posture":{"signed":tru}}}]})");
+  REQUIRE(error);
+  CHECK(error.to_string() ==
+        "events[0].event.posture.signed: malformed JSON: invalid literal "
+        "or value");
+}
+
 TEST_CASE("batches over the event limit are rejected") {
   std::string body = R"({"events":[)";
   for (int i = 0; i < 4; ++i)
