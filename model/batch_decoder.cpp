@@ -1,6 +1,16 @@
+// Decodes batches on a fast path and explains failures on a slow one.
+//
+// simdjson's DOM parser validates a whole document (structure, literals,
+// numbers, escapes, UTF-8, trailing bytes) in its runtime-dispatched SIMD
+// stages, several times faster than walking every ignored element with the
+// on-demand parser. So the fast path parses with DOM and reads only the
+// fields the rules need, checking their types. DOM cannot say where a
+// document broke, though; when it refuses one, the strict on-demand reader
+// runs on the same bytes to find the JSON path of the problem.
 #include "model/batch_decoder.hpp"
 
-#include "model/event_kind.hpp"
+#include "model/decode_support.hpp"
+#include "model/strict_batch_reader.hpp"
 
 #include <simdjson.h>
 
@@ -10,299 +20,105 @@ namespace deltascan {
 
 namespace {
 
-using simdjson::error_code;
-using simdjson::ondemand::json_type;
-using simdjson::ondemand::value;
+using namespace detail;
+using simdjson::dom::element;
+using simdjson::dom::element_type;
 
-// -- errors -------------------------------------------------------------------
-
-decode_error malformed(error_code code) {
-  // simdjson reports a broken literal such as `tru` as a type mismatch,
-  // which would read as if a valid value had the wrong type.
-  if (code == simdjson::INCORRECT_TYPE)
-    return {decode_errc::malformed_json,
-            {},
-            "malformed JSON: invalid literal or value"};
-  return {decode_errc::malformed_json,
-          {},
-          std::string{"malformed JSON: "} + simdjson::error_message(code)};
-}
-
-decode_error wrong_type(std::string_view expected) {
-  return {decode_errc::wrong_type, {}, "expected " + std::string{expected}};
-}
-
-decode_error missing_field() {
-  return {decode_errc::missing_field, {}, "missing required field"};
-}
-
-// Paths are built only on the error path, while the error travels up from
-// the offending element: the common case of a valid batch pays nothing.
-decode_error within(decode_error err, std::string_view segment) {
-  if (err.path.empty())
-    err.path = segment;
-  else if (err.path.front() == '[')
-    err.path.insert(0, segment);
-  else
-    err.path.insert(0, std::string{segment} + ".");
-  return err;
-}
-
-decode_error within_index(decode_error err, std::size_t index) {
-  return within(std::move(err), "[" + std::to_string(index) + "]");
-}
-
-// -- generic readers ----------------------------------------------------------
-
-decode_error type_of(value& v, json_type& type) {
-  if (auto code = v.type().get(type))
-    return malformed(code);
-  return {};
-}
-
-// Checks that a value spelled `null` really is the literal null.
-decode_error expect_null(value& v) {
-  bool is_null = false;
-  if (auto code = v.is_null().get(is_null))
-    return malformed(code);
-  if (!is_null)
-    return malformed(simdjson::N_ATOM_ERROR);
-  return {};
-}
-
-// Walks a value the decoder has no use for. simdjson's on-demand parser
-// validates only what it reads, so an ignored field must still be read to
-// keep a broken document from being accepted.
-decode_error validate_value(value v) {
-  json_type type;
-  if (auto err = type_of(v, type))
-    return err;
-  switch (type) {
-  case json_type::object: {
-    simdjson::ondemand::object object;
-    if (auto code = v.get_object().get(object))
-      return malformed(code);
-    for (auto field : object) {
-      std::string_view key;
-      if (auto code = field.unescaped_key().get(key))
-        return malformed(code);
-      if (auto err = validate_value(field.value()))
-        return within(std::move(err), key);
-    }
-    return {};
-  }
-  case json_type::array: {
-    simdjson::ondemand::array array;
-    if (auto code = v.get_array().get(array))
-      return malformed(code);
-    std::size_t index = 0;
-    for (auto element : array) {
-      value item;
-      if (auto code = std::move(element).get(item))
-        return malformed(code);
-      if (auto err = validate_value(item))
-        return within_index(std::move(err), index);
-      ++index;
-    }
-    return {};
-  }
-  case json_type::number: {
-    simdjson::ondemand::number number;
-    if (auto code = v.get_number().get(number))
-      return malformed(code);
-    return {};
-  }
-  case json_type::string: {
-    std::string_view text;
-    if (auto code = v.get_string().get(text))
-      return malformed(code);
-    return {};
-  }
-  case json_type::boolean: {
-    bool flag = false;
-    if (auto code = v.get_bool().get(flag))
-      return malformed(code);
-    return {};
-  }
-  case json_type::null:
-    return expect_null(v);
-  }
-  return malformed(simdjson::TAPE_ERROR);
-}
-
-// Reads a string that may also be null; `out` is left empty for null.
-decode_error read_optional_string(value v,
+decode_error read_optional_string(element v,
                                   std::optional<std::string_view>& out) {
-  json_type type;
-  if (auto err = type_of(v, type))
-    return err;
-  if (type == json_type::null) {
+  switch (v.type()) {
+  case element_type::NULL_VALUE:
     out.reset();
-    return expect_null(v);
-  }
-  if (type != json_type::string)
+    return {};
+  case element_type::STRING:
+    out = std::string_view{v.get_string().value_unsafe()};
+    return {};
+  default:
     return wrong_type("a string or null");
-  std::string_view text;
-  if (auto code = v.get_string().get(text))
-    return malformed(code);
-  out = text;
-  return {};
-}
-
-// Validates a string-or-null field whose content is not needed.
-decode_error skip_optional_string(value v) {
-  std::optional<std::string_view> ignored;
-  return read_optional_string(v, ignored);
-}
-
-// Opens an object that may also be null; `present` tells which it was.
-decode_error open_optional_object(value v, simdjson::ondemand::object& object,
-                                  bool& present) {
-  json_type type;
-  if (auto err = type_of(v, type))
-    return err;
-  present = type != json_type::null;
-  if (!present)
-    return expect_null(v);
-  if (type != json_type::object)
-    return wrong_type("an object or null");
-  if (auto code = v.get_object().get(object))
-    return malformed(code);
-  return {};
-}
-
-// Same for arrays.
-decode_error open_optional_array(value v, simdjson::ondemand::array& array,
-                                 bool& present) {
-  json_type type;
-  if (auto err = type_of(v, type))
-    return err;
-  present = type != json_type::null;
-  if (!present)
-    return expect_null(v);
-  if (type != json_type::array)
-    return wrong_type("an array or null");
-  if (auto code = v.get_array().get(array))
-    return malformed(code);
-  return {};
-}
-
-// -- the runtime event --------------------------------------------------------
-
-// An event as decoded, before its kind decides whether it is kept. Views
-// (keys and strings alike) point into the parser's string buffer, which
-// grows append-only within one document, so they stay valid until the next
-// document is parsed. Only
-// drift events are copied out, so other events cost no allocation.
-struct event_view {
-  std::optional<std::string_view> event_id;
-  std::optional<std::string_view> kind;
-  std::optional<std::string_view> tenant;
-  std::optional<std::string_view> node;
-  std::optional<std::string_view> image_ref;
-  std::optional<std::string_view> baseline_image_digest;
-  std::size_t changed_files_count = 0;
-  std::size_t new_binaries_count = 0;
-};
-
-std::optional<std::string> to_owned(std::optional<std::string_view> text) {
-  if (!text)
-    return std::nullopt;
-  return std::string{*text};
-}
-
-// Applies `on_field(key, value)` to every member of an object, turning
-// iteration failures into errors and prefixing errors with the member's key.
-template <class OnField>
-decode_error for_each_field(simdjson::ondemand::object& object,
-                            OnField&& on_field) {
-  for (auto field : object) {
-    simdjson::ondemand::field member;
-    if (auto code = std::move(field).get(member))
-      return malformed(code);
-    std::string_view key;
-    if (auto code = member.unescaped_key().get(key))
-      return malformed(code);
-    if (auto err = on_field(key, member.value()))
-      return within(std::move(err), key);
   }
+}
+
+decode_error check_optional_string(element v) {
+  auto t = v.type();
+  if (t == element_type::NULL_VALUE || t == element_type::STRING)
+    return {};
+  return wrong_type("a string or null");
+}
+
+// Calls `on_field(key, value)` for every member, prefixing errors with the
+// member's key.
+template <class OnField>
+decode_error for_each_field(simdjson::dom::object object, OnField&& on_field) {
+  for (auto [key, value] : object)
+    if (auto err = on_field(key, value))
+      return within(std::move(err), key);
   return {};
 }
 
-decode_error decode_owner(value v) {
-  simdjson::ondemand::object object;
-  bool present = false;
-  if (auto err = open_optional_object(v, object, present); err || !present)
-    return err;
-  return for_each_field(object, [](std::string_view key, value field) {
-    if (key == "kind" || key == "name")
-      return skip_optional_string(field);
-    return validate_value(field);
-  });
+decode_error read_owner(element v) {
+  if (v.type() == element_type::NULL_VALUE)
+    return {};
+  if (v.type() != element_type::OBJECT)
+    return wrong_type("an object or null");
+  return for_each_field(v.get_object().value_unsafe(),
+                        [](std::string_view key, element field) {
+                          if (key == "kind" || key == "name")
+                            return check_optional_string(field);
+                          return decode_error{};
+                        });
 }
 
-decode_error decode_workload(value v, event_view& event) {
-  simdjson::ondemand::object object;
-  bool present = false;
-  if (auto err = open_optional_object(v, object, present); err || !present)
-    return err;
-  return for_each_field(object, [&](std::string_view key, value field) {
-    if (key == "imageRef")
-      return read_optional_string(field, event.image_ref);
-    if (key == "platform" || key == "namespace" || key == "pod" ||
-        key == "container" || key == "containerId")
-      return skip_optional_string(field);
-    if (key == "owner")
-      return decode_owner(field);
-    return validate_value(field);
-  });
+decode_error read_workload(element v, event_view& event) {
+  if (v.type() == element_type::NULL_VALUE)
+    return {};
+  if (v.type() != element_type::OBJECT)
+    return wrong_type("an object or null");
+  return for_each_field(
+      v.get_object().value_unsafe(), [&](std::string_view key, element field) {
+        if (key == "imageRef")
+          return read_optional_string(field, event.image_ref);
+        if (key == "platform" || key == "namespace" || key == "pod" ||
+            key == "container" || key == "containerId")
+          return check_optional_string(field);
+        if (key == "owner")
+          return read_owner(field);
+        return decode_error{};
+      });
 }
 
-decode_error decode_changed_files(value v, std::size_t& count) {
-  simdjson::ondemand::array array;
-  bool present = false;
+decode_error read_changed_files(element v, std::size_t& count) {
   count = 0;
-  if (auto err = open_optional_array(v, array, present); err || !present)
-    return err;
-  for (auto element : array) {
-    value item;
-    if (auto code = std::move(element).get(item))
-      return malformed(code);
-    json_type type;
-    if (auto err = type_of(item, type))
-      return within_index(std::move(err), count);
-    if (type != json_type::string)
+  if (v.type() == element_type::NULL_VALUE)
+    return {};
+  if (v.type() != element_type::ARRAY)
+    return wrong_type("an array or null");
+  // Named, so the array outlives the loop (value_unsafe returns a reference
+  // into a temporary result).
+  auto files = v.get_array().value_unsafe();
+  for (auto file : files) {
+    if (file.type() != element_type::STRING)
       return within_index(wrong_type("a string"), count);
-    if (auto err = validate_value(item))
-      return within_index(std::move(err), count);
     ++count;
   }
   return {};
 }
 
-decode_error decode_new_binaries(value v, std::size_t& count) {
-  simdjson::ondemand::array array;
-  bool present = false;
+decode_error read_new_binaries(element v, std::size_t& count) {
   count = 0;
-  if (auto err = open_optional_array(v, array, present); err || !present)
-    return err;
-  for (auto element : array) {
-    value item;
-    if (auto code = std::move(element).get(item))
-      return malformed(code);
-    json_type type;
-    if (auto err = type_of(item, type))
-      return within_index(std::move(err), count);
-    if (type != json_type::object)
+  if (v.type() == element_type::NULL_VALUE)
+    return {};
+  if (v.type() != element_type::ARRAY)
+    return wrong_type("an array or null");
+  auto binaries = v.get_array().value_unsafe();
+  for (auto binary : binaries) {
+    if (binary.type() != element_type::OBJECT)
       return within_index(wrong_type("an object"), count);
-    simdjson::ondemand::object binary;
-    if (auto code = item.get_object().get(binary))
-      return within_index(malformed(code), count);
-    auto err = for_each_field(binary, [](std::string_view key, value field) {
-      if (key == "path" || key == "sha256")
-        return skip_optional_string(field);
-      return validate_value(field);
-    });
+    auto err = for_each_field(binary.get_object().value_unsafe(),
+                              [](std::string_view key, element field) {
+                                if (key == "path" || key == "sha256")
+                                  return check_optional_string(field);
+                                return decode_error{};
+                              });
     if (err)
       return within_index(std::move(err), count);
     ++count;
@@ -310,163 +126,117 @@ decode_error decode_new_binaries(value v, std::size_t& count) {
   return {};
 }
 
-decode_error decode_delta(value v, event_view& event) {
-  simdjson::ondemand::object object;
-  bool present = false;
-  if (auto err = open_optional_object(v, object, present); err || !present)
-    return err;
-  return for_each_field(object, [&](std::string_view key, value field) {
-    if (key == "baselineImageDigest")
-      return read_optional_string(field, event.baseline_image_digest);
-    if (key == "changedFiles")
-      return decode_changed_files(field, event.changed_files_count);
-    if (key == "newBinaries")
-      return decode_new_binaries(field, event.new_binaries_count);
-    return validate_value(field);
-  });
+decode_error read_delta(element v, event_view& event) {
+  if (v.type() == element_type::NULL_VALUE)
+    return {};
+  if (v.type() != element_type::OBJECT)
+    return wrong_type("an object or null");
+  return for_each_field(
+      v.get_object().value_unsafe(), [&](std::string_view key, element field) {
+        if (key == "baselineImageDigest")
+          return read_optional_string(field, event.baseline_image_digest);
+        if (key == "changedFiles")
+          return read_changed_files(field, event.changed_files_count);
+        if (key == "newBinaries")
+          return read_new_binaries(field, event.new_binaries_count);
+        return decode_error{};
+      });
 }
 
-decode_error decode_event(value v, event_view& event) {
-  json_type type;
-  if (auto err = type_of(v, type))
-    return err;
-  if (type != json_type::object)
+decode_error read_event(element v, event_view& event) {
+  if (v.type() != element_type::OBJECT)
     return wrong_type("an object");
-  simdjson::ondemand::object object;
-  if (auto code = v.get_object().get(object))
-    return malformed(code);
-  auto err = for_each_field(object, [&](std::string_view key, value field) {
-    if (key == "eventId") {
-      json_type id_type;
-      if (auto err = type_of(field, id_type))
-        return err;
-      if (id_type != json_type::string)
-        return wrong_type("a string");
-      return read_optional_string(field, event.event_id);
-    }
-    if (key == "kind")
-      return read_optional_string(field, event.kind);
-    if (key == "tenant")
-      return read_optional_string(field, event.tenant);
-    if (key == "node")
-      return read_optional_string(field, event.node);
-    if (key == "when")
-      return skip_optional_string(field);
-    if (key == "workload")
-      return decode_workload(field, event);
-    if (key == "delta")
-      return decode_delta(field, event);
-    return validate_value(field);
-  });
+  auto err = for_each_field(
+      v.get_object().value_unsafe(), [&](std::string_view key, element field) {
+        if (key == "eventId") {
+          if (field.type() != element_type::STRING)
+            return wrong_type("a string");
+          return read_optional_string(field, event.event_id);
+        }
+        if (key == "kind")
+          return read_optional_string(field, event.kind);
+        if (key == "tenant")
+          return read_optional_string(field, event.tenant);
+        if (key == "node")
+          return read_optional_string(field, event.node);
+        if (key == "when")
+          return check_optional_string(field);
+        if (key == "workload")
+          return read_workload(field, event);
+        if (key == "delta")
+          return read_delta(field, event);
+        return decode_error{};
+      });
   if (err)
     return err;
   if (!event.event_id)
     return within(missing_field(), "eventId");
   if (event.event_id->empty())
-    return within({decode_errc::invalid_value, {}, "must not be empty"},
-                  "eventId");
+    return empty_event_id();
   return {};
 }
 
-decode_error decode_envelope(value v, runtime_batch& out) {
-  json_type type;
-  if (auto err = type_of(v, type))
-    return err;
-  if (type != json_type::object)
+decode_error read_envelope(element v, runtime_batch& out) {
+  if (v.type() != element_type::OBJECT)
     return wrong_type("an object");
-  simdjson::ondemand::object object;
-  if (auto code = v.get_object().get(object))
-    return malformed(code);
   std::optional<event_view> event;
-  auto err = for_each_field(object, [&](std::string_view key, value field) {
-    if (key == "schemaVersion")
-      return skip_optional_string(field);
-    if (key == "event") {
-      event.emplace();
-      return decode_event(field, *event);
-    }
-    return validate_value(field);
-  });
+  auto err = for_each_field(v.get_object().value_unsafe(),
+                            [&](std::string_view key, element field) {
+                              if (key == "schemaVersion")
+                                return check_optional_string(field);
+                              if (key == "event") {
+                                event.emplace();
+                                return read_event(field, *event);
+                              }
+                              return decode_error{};
+                            });
   if (err)
     return err;
   if (!event)
     return within(missing_field(), "event");
-  if (parse_event_kind(event->kind.value_or("")) == event_kind::drift) {
-    out.drift_events.push_back(drift_event{
-        std::string{*event->event_id},
-        to_owned(event->tenant),
-        to_owned(event->node),
-        to_owned(event->image_ref),
-        to_owned(event->baseline_image_digest),
-        event->changed_files_count,
-        event->new_binaries_count,
-    });
-  }
+  keep_if_drift(*event, out);
   return {};
 }
 
-decode_error decode_events(value v, const decode_limits& limits,
-                           runtime_batch& out) {
-  json_type type;
-  if (auto err = type_of(v, type))
-    return err;
-  if (type != json_type::array)
+decode_error read_events(element v, const decode_limits& limits,
+                         runtime_batch& out) {
+  if (v.type() != element_type::ARRAY)
     return wrong_type("an array");
-  simdjson::ondemand::array array;
-  if (auto code = v.get_array().get(array))
-    return malformed(code);
-  for (auto element : array) {
+  auto events = v.get_array().value_unsafe();
+  for (auto envelope : events) {
     if (out.events_received == limits.max_events)
-      return {decode_errc::too_many_events,
-              {},
-              "more than " + std::to_string(limits.max_events) +
-                  " events in one batch"};
-    value envelope;
-    if (auto code = std::move(element).get(envelope))
-      return malformed(code);
-    if (auto err = decode_envelope(envelope, out))
+      return too_many_events(limits.max_events);
+    if (auto err = read_envelope(envelope, out))
       return within_index(std::move(err), out.events_received);
     ++out.events_received;
   }
   return {};
 }
 
-// A root that is not an object is either valid JSON of the wrong type or
-// not JSON at all; the client deserves to know which.
-decode_error classify_non_object_root(simdjson::ondemand::document& doc) {
-  json_type type;
-  if (auto code = doc.type().get(type))
-    return malformed(code);
-  auto code = simdjson::SUCCESS;
-  switch (type) {
-  case json_type::null: {
-    bool is_null = false;
-    code = doc.is_null().get(is_null);
-    if (!code && !is_null)
-      code = simdjson::N_ATOM_ERROR;
-    break;
-  }
-  case json_type::boolean: {
-    bool flag = false;
-    code = doc.get_bool().get(flag);
-    break;
-  }
-  case json_type::number: {
-    simdjson::ondemand::number number;
-    code = doc.get_number().get(number);
-    break;
-  }
-  case json_type::string: {
-    std::string_view text;
-    code = doc.get_string().get(text);
-    break;
-  }
-  default:
-    break;
-  }
-  if (code)
-    return malformed(code);
-  return wrong_type("a batch object");
+decode_error read_batch(element root, const decode_limits& limits,
+                        runtime_batch& out) {
+  if (root.type() != element_type::OBJECT)
+    return wrong_type("a batch object");
+  bool saw_events = false;
+  std::optional<std::string_view> batch_id;
+  auto err = for_each_field(root.get_object().value_unsafe(),
+                            [&](std::string_view key, element field) {
+                              if (key == "batchId")
+                                return read_optional_string(field, batch_id);
+                              if (key == "events") {
+                                saw_events = true;
+                                out.events_received = 0;
+                                out.drift_events.clear();
+                                return read_events(field, limits, out);
+                              }
+                              return decode_error{};
+                            });
+  if (err)
+    return err;
+  if (!saw_events)
+    return within(missing_field(), "events");
+  out.batch_id = to_owned(batch_id);
+  return {};
 }
 
 } // namespace
@@ -476,7 +246,8 @@ std::string decode_error::to_string() const {
 }
 
 struct batch_decoder::impl {
-  simdjson::ondemand::parser parser;
+  simdjson::dom::parser fast;
+  simdjson::ondemand::parser strict;
 };
 
 batch_decoder::batch_decoder(decode_limits limits)
@@ -491,48 +262,23 @@ batch_decoder::batch_decoder(batch_decoder&&) noexcept = default;
 batch_decoder& batch_decoder::operator=(batch_decoder&&) noexcept = default;
 
 const char* batch_decoder::kernel_name() const {
-  return simdjson::builtin_implementation()->name().c_str();
+  // DOM parsing dispatches at run time; the strict reader uses the kernel
+  // this file was compiled for.
+  return simdjson::get_active_implementation()->name().c_str();
 }
 
 decode_error batch_decoder::decode(std::string& body, runtime_batch& out) {
   out = runtime_batch{};
   body.reserve(body.size() + simdjson::SIMDJSON_PADDING);
-  simdjson::ondemand::document doc;
-  simdjson::padded_string_view input{body.data(), body.size(), body.capacity()};
-  if (auto code = impl_->parser.iterate(input).get(doc))
-    return malformed(code);
-  simdjson::ondemand::object root;
-  if (auto code = doc.get_object().get(root)) {
-    if (code == simdjson::INCORRECT_TYPE)
-      return classify_non_object_root(doc);
-    return malformed(code);
-  }
-  bool saw_events = false;
-  std::optional<std::string_view> batch_id;
-  auto err = for_each_field(root, [&](std::string_view key, value field) {
-    if (key == "batchId")
-      return read_optional_string(field, batch_id);
-    if (key == "events") {
-      saw_events = true;
-      out.events_received = 0;
-      out.drift_events.clear();
-      return decode_events(field, limits_, out);
-    }
-    return validate_value(field);
-  });
-  if (err)
+  element root;
+  auto code = impl_->fast.parse(body.data(), body.size(), false).get(root);
+  if (!code)
+    return read_batch(root, limits_, out);
+  // The body is not valid JSON: let the strict reader say where.
+  if (auto err = read_batch_strictly(impl_->strict, body, limits_, out))
     return err;
-  if (!saw_events)
-    return within(missing_field(), "events");
-  // simdjson 3.0 stops at the end of the root object and does not look
-  // further; a location still in bounds means bytes follow it.
-  const char* rest = nullptr;
-  if (doc.current_location().get(rest) == simdjson::SUCCESS)
-    return {decode_errc::malformed_json,
-            {},
-            "malformed JSON: trailing content after the batch object"};
-  out.batch_id = to_owned(batch_id);
-  return {};
+  out = runtime_batch{};
+  return malformed(code);
 }
 
 } // namespace deltascan
