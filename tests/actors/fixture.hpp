@@ -71,12 +71,16 @@ public:
     auto slot = result.slot;
     // A hidden helper actor receives the reply, so several batches can be
     // in flight at once, as they are behind the HTTP server.
-    system_.spawn([body = std::move(body), slot,
-                   target = core_.next_ingress()](caf::event_based_actor* s) {
-      s->request(target, caf::infinite, ingest_atom::value, body)
-          .then([slot](batch_result& r) { *slot = r; },
-                [slot](caf::error& err) { *slot = err; });
-    });
+    // The state goes in as spawn arguments: CAF 0.17 dereferences a null
+    // argument tuple when a function actor takes none, which UBSan reports.
+    system_.spawn(
+        [](caf::event_based_actor* s, std::string body,
+           std::shared_ptr<std::optional<reply>> slot, ingress_actor target) {
+          s->request(target, caf::infinite, ingest_atom::value, body)
+              .then([slot](batch_result& r) { *slot = r; },
+                    [slot](caf::error& err) { *slot = err; });
+        },
+        std::move(body), slot, core_.next_ingress());
     return result;
   }
 
