@@ -5,6 +5,8 @@
 // digest spelling falls back to an ordinary map.
 #pragma once
 
+#include "model/huge_page_allocator.hpp"
+
 #include <array>
 #include <chrono>
 #include <cstddef>
@@ -56,7 +58,7 @@ private:
   void erase_at(std::size_t index);
   void grow();
 
-  std::vector<slot> slots_;
+  std::vector<slot, huge_page_allocator<slot>> slots_;
   std::size_t packed_size_ = 0;
   std::unordered_map<std::string, time_point> other_;
 };
