@@ -2,6 +2,7 @@
 // batch an observer legitimately sends and reject anything else as a whole,
 // naming where the problem is.
 #include "model/batch_decoder.hpp"
+#include "model/strict_batch_reader.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -182,6 +183,13 @@ TEST_CASE("wrong types are rejected with the path of the field") {
   auto [error, batch] = decode(samples.body);
   REQUIRE(error);
   CHECK(error.to_string() == samples.message);
+  // The strict reader, which explains malformed bodies, spells the same
+  // schema: it must reach the same verdict.
+  simdjson::ondemand::parser parser;
+  std::string body = samples.body;
+  runtime_batch strict_batch;
+  auto strict = detail::read_batch_strictly(parser, body, {}, strict_batch);
+  CHECK(strict.to_string() == samples.message);
 }
 
 TEST_CASE("malformed JSON is rejected even inside ignored fields") {
