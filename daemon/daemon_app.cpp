@@ -19,7 +19,9 @@
 
 #include <deltascan/version.hpp>
 #include <prometheus/registry.h>
+#include <sched.h>
 
+#include <algorithm>
 #include <thread>
 
 namespace deltascan {
@@ -85,6 +87,18 @@ std::optional<asio::ip::tcp::endpoint> resolve_listen(const host_port& listen,
   return results.begin()->endpoint();
 }
 
+// CPUs this process may run on. CAF sizes its scheduler by the hardware's
+// count; under taskset or a container's cpuset that oversubscribes the
+// allowed cores with workers that spin while idle, taking time from the I/O
+// threads.
+std::size_t usable_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0)
+    return std::max(1, CPU_COUNT(&set));
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
 core_settings make_core_settings(const daemon_config& config) {
   core_settings result;
   result.shards = effective_shards(config.dedup);
@@ -126,6 +140,7 @@ std::optional<std::string> daemon_app::start() {
   auto settings = make_core_settings(config_);
   m.options = std::make_shared<live_runtime_options>(config_.runtime);
   m.metrics = std::make_unique<core_metrics>(*m.registry, settings.shards);
+  m.caf_config.set("scheduler.max-threads", usable_cpus());
   m.system = std::make_unique<caf::actor_system>(m.caf_config);
   net::scanner_client_options client_options;
   client_options.endpoint = {config_.scanner.url.host, config_.scanner.url.port,
