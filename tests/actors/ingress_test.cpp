@@ -167,8 +167,9 @@ TEST_CASE("callers outside the actor system get results via a callback") {
   core_fixture f;
   f.transport().complete_at_once(ok());
   std::optional<caf::expected<batch_result>> got;
-  auto callback = batch_callback{
-    [&got](caf::expected<batch_result> r) { got = std::move(r); }};
+  auto callback = batch_callback{[&got](caf::expected<batch_result> r) {
+    got = std::move(r);
+  }};
   caf::anon_send(f.ingress(), ingest_atom::value,
                  batch({drift("e1", "sha256:ab")}, "cb"), callback);
   f.run();
@@ -177,8 +178,7 @@ TEST_CASE("callers outside the actor system get results via a callback") {
   CHECK((*got)->batch_id == "cb");
   CHECK((*got)->counts == drift_counts{1, 0, 0});
   got.reset();
-  caf::anon_send(f.ingress(), ingest_atom::value, std::string{"[1]"},
-                 callback);
+  caf::anon_send(f.ingress(), ingest_atom::value, std::string{"[1]"}, callback);
   f.run();
   REQUIRE(got);
   REQUIRE_FALSE(*got);
