@@ -42,12 +42,6 @@ public:
   /// An ingress actor for the next batch, round robin; thread-safe.
   const ingress_actor& next_ingress();
 
-  const std::vector<ingress_actor>& ingress_actors() const { return ingress_; }
-
-  const std::vector<dedup_shard_actor>& shards() const { return shards_; }
-
-  const scan_coordinator_actor& coordinator() const { return coordinator_; }
-
   /// Posts a batch to the next ingress actor; thread-safe.
   void post(std::string body, completion done) override;
 

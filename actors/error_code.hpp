@@ -19,6 +19,4 @@ enum class ec : std::uint8_t {
   internal,
 };
 
-const char* to_string(ec code);
-
 } // namespace deltascan

@@ -42,20 +42,4 @@ ec error_code(const caf::error& err) {
   return static_cast<ec>(err.code());
 }
 
-const char* to_string(ec code) {
-  switch (code) {
-  case ec::no_error:
-    return "no_error";
-  case ec::malformed_batch:
-    return "malformed_batch";
-  case ec::invalid_batch:
-    return "invalid_batch";
-  case ec::batch_too_large:
-    return "batch_too_large";
-  case ec::internal:
-    return "internal";
-  }
-  return "unknown";
-}
-
 } // namespace deltascan

@@ -33,20 +33,14 @@ struct options {
   bool check_config = false;
 };
 
-// Loads the configuration and applies the command line's overrides.
+// Loads the configuration. --log-level is handed in as the highest-priority
+// environment override, so the configuration parses and validates it like
+// any other source.
 config_result load(const options& opts) {
-  auto result = load_config(opts.config_path, process_environment());
-  if (result.config && opts.log_level) {
-    if (*opts.log_level == "debug")
-      result.config->log.level = log_level::debug;
-    else if (*opts.log_level == "info")
-      result.config->log.level = log_level::info;
-    else if (*opts.log_level == "warn")
-      result.config->log.level = log_level::warn;
-    else
-      result.config->log.level = log_level::error;
-  }
-  return result;
+  auto env = process_environment();
+  if (opts.log_level)
+    env["DELTASCAN_LOG_LEVEL"] = *opts.log_level;
+  return load_config(opts.config_path, env);
 }
 
 int check_config(const options& opts) {

@@ -19,6 +19,7 @@
 #include <simdjson.h>
 
 #include <string_view>
+#include <utility>
 
 namespace deltascan {
 
@@ -59,38 +60,22 @@ decode_error for_each_field(simdjson::dom::object object, OnField&& on_field) {
   return {};
 }
 
-decode_error read_owner(element v) {
+// Applies `on_field` to the members of an object that may also be null.
+template <class OnField>
+decode_error for_each_field_or_null(element v, OnField&& on_field) {
   if (v.type() == element_type::NULL_VALUE)
     return {};
   if (v.type() != element_type::OBJECT)
     return wrong_type("an object or null");
   return for_each_field(v.get_object().value_unsafe(),
-                        [](std::string_view key, element field) {
-                          if (key == "kind" || key == "name")
-                            return check_optional_string(field);
-                          return decode_error{};
-                        });
+                        std::forward<OnField>(on_field));
 }
 
-decode_error read_workload(element v, event_view& event) {
-  if (v.type() == element_type::NULL_VALUE)
-    return {};
-  if (v.type() != element_type::OBJECT)
-    return wrong_type("an object or null");
-  return for_each_field(
-      v.get_object().value_unsafe(), [&](std::string_view key, element field) {
-        if (key == "imageRef")
-          return read_optional_string(field, event.image_ref);
-        if (key == "platform" || key == "namespace" || key == "pod" ||
-            key == "container" || key == "containerId")
-          return check_optional_string(field);
-        if (key == "owner")
-          return read_owner(field);
-        return decode_error{};
-      });
-}
-
-decode_error read_changed_files(element v, std::size_t& count) {
+// Applies `on_item` to the items of an array that may also be null and
+// counts them, prefixing errors with the item's index.
+template <class OnItem>
+decode_error for_each_item_or_null(element v, std::size_t& count,
+                                   OnItem&& on_item) {
   count = 0;
   if (v.type() == element_type::NULL_VALUE)
     return {};
@@ -98,53 +83,67 @@ decode_error read_changed_files(element v, std::size_t& count) {
     return wrong_type("an array or null");
   // Named, so the array outlives the loop (value_unsafe returns a reference
   // into a temporary result).
-  auto files = v.get_array().value_unsafe();
-  for (auto file : files) {
-    if (file.type() != element_type::STRING)
-      return within_index(wrong_type("a string"), count);
-    ++count;
-  }
-  return {};
-}
-
-decode_error read_new_binaries(element v, std::size_t& count) {
-  count = 0;
-  if (v.type() == element_type::NULL_VALUE)
-    return {};
-  if (v.type() != element_type::ARRAY)
-    return wrong_type("an array or null");
-  auto binaries = v.get_array().value_unsafe();
-  for (auto binary : binaries) {
-    if (binary.type() != element_type::OBJECT)
-      return within_index(wrong_type("an object"), count);
-    auto err = for_each_field(binary.get_object().value_unsafe(),
-                              [](std::string_view key, element field) {
-                                if (key == "path" || key == "sha256")
-                                  return check_optional_string(field);
-                                return decode_error{};
-                              });
-    if (err)
+  auto items = v.get_array().value_unsafe();
+  for (auto item : items) {
+    if (auto err = on_item(item))
       return within_index(std::move(err), count);
     ++count;
   }
   return {};
 }
 
+decode_error read_owner(element v) {
+  return for_each_field_or_null(v, [](std::string_view key, element field) {
+    if (key == "kind" || key == "name")
+      return check_optional_string(field);
+    return decode_error{};
+  });
+}
+
+decode_error read_workload(element v, event_view& event) {
+  return for_each_field_or_null(v, [&](std::string_view key, element field) {
+    if (key == "imageRef")
+      return read_optional_string(field, event.image_ref);
+    if (key == "platform" || key == "namespace" || key == "pod" ||
+        key == "container" || key == "containerId")
+      return check_optional_string(field);
+    if (key == "owner")
+      return read_owner(field);
+    return decode_error{};
+  });
+}
+
+decode_error read_changed_files(element v, std::size_t& count) {
+  return for_each_item_or_null(v, count, [](element file) {
+    if (file.type() != element_type::STRING)
+      return wrong_type("a string");
+    return decode_error{};
+  });
+}
+
+decode_error read_new_binaries(element v, std::size_t& count) {
+  return for_each_item_or_null(v, count, [](element binary) {
+    if (binary.type() != element_type::OBJECT)
+      return wrong_type("an object");
+    return for_each_field(binary.get_object().value_unsafe(),
+                          [](std::string_view key, element field) {
+                            if (key == "path" || key == "sha256")
+                              return check_optional_string(field);
+                            return decode_error{};
+                          });
+  });
+}
+
 decode_error read_delta(element v, event_view& event) {
-  if (v.type() == element_type::NULL_VALUE)
-    return {};
-  if (v.type() != element_type::OBJECT)
-    return wrong_type("an object or null");
-  return for_each_field(
-      v.get_object().value_unsafe(), [&](std::string_view key, element field) {
-        if (key == "baselineImageDigest")
-          return read_optional_string(field, event.baseline_image_digest);
-        if (key == "changedFiles")
-          return read_changed_files(field, event.changed_files_count);
-        if (key == "newBinaries")
-          return read_new_binaries(field, event.new_binaries_count);
-        return decode_error{};
-      });
+  return for_each_field_or_null(v, [&](std::string_view key, element field) {
+    if (key == "baselineImageDigest")
+      return read_optional_string(field, event.baseline_image_digest);
+    if (key == "changedFiles")
+      return read_changed_files(field, event.changed_files_count);
+    if (key == "newBinaries")
+      return read_new_binaries(field, event.new_binaries_count);
+    return decode_error{};
+  });
 }
 
 decode_error read_event(element v, event_view& event) {
