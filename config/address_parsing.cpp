@@ -120,26 +120,32 @@ std::optional<host_port> parse_host_port(std::string_view text) {
 }
 
 std::optional<http_endpoint> parse_http_url(std::string_view text) {
-  if (!starts_with_ignoring_case(text, http_prefix))
+  std::string scheme;
+  std::uint16_t default_port = 0;
+  if (starts_with_ignoring_case(text, http_prefix)) {
+    scheme = "http";
+    default_port = 80;
+    text.remove_prefix(http_prefix.size());
+  } else if (starts_with_ignoring_case(text, https_prefix)) {
+    scheme = "https";
+    default_port = 443;
+    text.remove_prefix(https_prefix.size());
+  } else {
     return std::nullopt;
-  text.remove_prefix(http_prefix.size());
+  }
   auto slash = text.find('/');
   auto authority = text.substr(0, slash);
   auto path =
       slash == std::string_view::npos ? std::string_view{} : text.substr(slash);
-  auto address = parse_authority(authority, std::uint16_t{80});
+  auto address = parse_authority(authority, default_port);
   if (!address || address->port == 0)
     return std::nullopt;
   if (!std::all_of(path.begin(), path.end(), is_path_char))
     return std::nullopt;
   while (!path.empty() && path.back() == '/')
     path.remove_suffix(1);
-  return http_endpoint{"http", std::move(address->host), address->port,
-                       std::string{path}};
-}
-
-bool is_https_url(std::string_view text) {
-  return starts_with_ignoring_case(text, https_prefix);
+  return http_endpoint{std::move(scheme), std::move(address->host),
+                       address->port, std::string{path}};
 }
 
 } // namespace deltascan

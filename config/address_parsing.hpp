@@ -1,5 +1,6 @@
 // Reads where deltascand listens for runtime-event batches (`host:port`) and
-// where it sends scan submissions (the scanner's `http://` base URL).
+// where it sends scan submissions (the scanner's `http://` or `https://`
+// base URL).
 #pragma once
 
 #include "config/daemon_config.hpp"
@@ -14,13 +15,10 @@ namespace deltascan {
 /// DNS name such as `localhost`.
 std::optional<host_port> parse_host_port(std::string_view text);
 
-/// `http://host[:port][/path]`; the port defaults to 80 and must not be 0,
-/// the scheme is matched in any letter case, and trailing slashes of the
-/// path are dropped. No user info, query or fragment.
+/// `http://host[:port][/path]` or `https://...`; the port defaults to 80
+/// or 443 and must not be 0, the scheme is matched in any letter case (and
+/// kept in lower case), and trailing slashes of the path are dropped. No
+/// user info, query or fragment.
 std::optional<http_endpoint> parse_http_url(std::string_view text);
-
-/// Whether `text` starts with `https://` in any letter case: such a URL is
-/// refused with its own message because TLS is not supported yet.
-bool is_https_url(std::string_view text);
 
 } // namespace deltascan

@@ -158,12 +158,9 @@ config_key scanner_url_key() {
   key.style = value_style::quoted;
   key.assign = [](std::string_view text,
                   daemon_config& cfg) -> std::optional<std::string> {
-    if (is_https_url(text))
-      return "https is not supported yet (no TLS in this version), " +
-             expected("http://host:port[/path]", text);
     auto url = parse_http_url(text);
     if (!url)
-      return expected("http://host:port[/path]", text);
+      return expected("http[s]://host[:port][/path]", text);
     cfg.scanner.url = std::move(*url);
     return std::nullopt;
   };
@@ -173,19 +170,21 @@ config_key scanner_url_key() {
   return key;
 }
 
-config_key token_file_key() {
+// A file name, taken as given: whether the file is readable is checked
+// where it is used, so that a reload can report it too.
+template <class Access>
+config_key path_key(std::string name, bool live, Access access) {
   config_key key;
-  key.name = "scanner.token_file";
-  // The token is read again on every reload, so a new path is live too.
-  key.live = true;
+  key.name = std::move(name);
+  key.live = live;
   key.style = value_style::quoted;
-  key.assign = [](std::string_view text,
-                  daemon_config& cfg) -> std::optional<std::string> {
-    cfg.scanner.token_file = std::filesystem::path{std::string{text}};
+  key.assign = [=](std::string_view text,
+                   daemon_config& cfg) -> std::optional<std::string> {
+    access(cfg) = std::filesystem::path{std::string{text}};
     return std::nullopt;
   };
-  key.text = [](const daemon_config& cfg) {
-    return cfg.scanner.token_file.string();
+  key.text = [=](const daemon_config& cfg) {
+    return access(cfg).string();
   };
   return key;
 }
@@ -207,6 +206,54 @@ std::vector<config_key> make_config_keys() {
       duration_key(
           "server.drain_timeout_seconds", restart, 0, ten_years_in_seconds,
           [](auto& c) -> auto& { return c.server.drain_timeout; }),
+      duration_key(
+          "server.batch_deadline_ms", restart, 1, ten_years_in_seconds * 1000,
+          [](auto& c) -> auto& { return c.server.batch_deadline; }),
+      count_key(
+          "server.max_batches_in_progress", restart, 1, no_limit,
+          [](auto& c) -> auto& { return c.server.max_batches_in_progress; }),
+      count_key(
+          "server.max_pending_events", restart, 1, no_limit,
+          [](auto& c) -> auto& { return c.server.max_pending_events; }),
+      duration_key(
+          "server.overload_retry_after_seconds", restart, 1, 3600,
+          [](auto& c) -> auto& { return c.server.overload_retry_after; }),
+      // The token file is read again on every reload, so a new path is live
+      // too; whether a route needs a token is fixed at start-up.
+      path_key(
+          "server.auth.token_file", live,
+          [](auto& c) -> auto& { return c.server.auth.token_file; }),
+      switch_key(
+          "server.auth.protect_metrics", restart,
+          [](auto& c) -> auto& { return c.server.auth.protect_metrics; }),
+      switch_key(
+          "server.auth.protect_health", restart,
+          [](auto& c) -> auto& { return c.server.auth.protect_health; }),
+      path_key(
+          "server.tls.cert_file", restart,
+          [](auto& c) -> auto& { return c.server.tls.cert_file; }),
+      path_key(
+          "server.tls.key_file", restart,
+          [](auto& c) -> auto& { return c.server.tls.key_file; }),
+      path_key(
+          "server.tls.client_ca_file", restart,
+          [](auto& c) -> auto& { return c.server.tls.client_ca_file; }),
+      count_key(
+          "ingress.rate_limit.per_node.rate", restart, 0, no_limit,
+          [](auto& c) -> auto& { return c.ingress.rate_limit.per_node.rate; }),
+      count_key(
+          "ingress.rate_limit.per_node.burst", restart, 0, no_limit,
+          [](auto& c) -> auto& { return c.ingress.rate_limit.per_node.burst; }),
+      count_key(
+          "ingress.rate_limit.per_tenant.rate", restart, 0, no_limit,
+          [](auto& c) -> auto& {
+            return c.ingress.rate_limit.per_tenant.rate;
+          }),
+      count_key(
+          "ingress.rate_limit.per_tenant.burst", restart, 0, no_limit,
+          [](auto& c) -> auto& {
+            return c.ingress.rate_limit.per_tenant.burst;
+          }),
       switch_key(
           "runtime.auto_scan_enabled", live,
           [](auto& c) -> auto& { return c.runtime.auto_scan_enabled; }),
@@ -220,7 +267,9 @@ std::vector<config_key> make_config_keys() {
           "dedup.purge_interval_seconds", restart, 1, ten_years_in_seconds,
           [](auto& c) -> auto& { return c.dedup.purge_interval; }),
       scanner_url_key(),
-      token_file_key(),
+      path_key(
+          "scanner.token_file", live,
+          [](auto& c) -> auto& { return c.scanner.token_file; }),
       duration_key(
           "scanner.timeout_ms", restart, 1, ten_years_in_seconds * 1000,
           [](auto& c) -> auto& { return c.scanner.timeout; }),
@@ -230,6 +279,33 @@ std::vector<config_key> make_config_keys() {
       count_key(
           "scanner.retry.max_attempts", restart, 1, 100,
           [](auto& c) -> auto& { return c.scanner.retry.max_attempts; }),
+      duration_key(
+          "scanner.retry.initial_backoff_ms", restart, 1, 3'600'000,
+          [](auto& c) -> auto& { return c.scanner.retry.initial_backoff; }),
+      duration_key(
+          "scanner.retry.max_backoff_ms", restart, 1, 3'600'000,
+          [](auto& c) -> auto& { return c.scanner.retry.max_backoff; }),
+      duration_key(
+          "scanner.retry.budget_ms", restart, 0, ten_years_in_seconds * 1000,
+          [](auto& c) -> auto& { return c.scanner.retry.budget; }),
+      duration_key(
+          "scanner.retry.max_retry_after_ms", restart, 0, 3'600'000,
+          [](auto& c) -> auto& { return c.scanner.retry.max_retry_after; }),
+      count_key(
+          "scanner.breaker.failures", restart, 0, 1'000'000,
+          [](auto& c) -> auto& { return c.scanner.breaker.failures; }),
+      duration_key(
+          "scanner.breaker.open_seconds", restart, 1, ten_years_in_seconds,
+          [](auto& c) -> auto& { return c.scanner.breaker.open_duration; }),
+      path_key(
+          "scanner.tls.ca_file", restart,
+          [](auto& c) -> auto& { return c.scanner.tls.ca_file; }),
+      path_key(
+          "scanner.tls.cert_file", restart,
+          [](auto& c) -> auto& { return c.scanner.tls.cert_file; }),
+      path_key(
+          "scanner.tls.key_file", restart,
+          [](auto& c) -> auto& { return c.scanner.tls.key_file; }),
       choice_key(
           "log.level", live,
           std::array{log_level::debug, log_level::info, log_level::warn,

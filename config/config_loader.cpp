@@ -104,6 +104,7 @@ public:
   void add_error(std::string message) { errors_.push_back(std::move(message)); }
 
   config_result finish() && {
+    check_combinations();
     config_result result;
     if (errors_.empty())
       result.config = std::move(cfg_);
@@ -113,6 +114,50 @@ public:
   }
 
 private:
+  // Settings that are valid alone but not together.
+  void check_combinations() {
+    const auto& server_tls = cfg_.server.tls;
+    if (server_tls.cert_file.empty() != server_tls.key_file.empty())
+      errors_.push_back("server.tls.cert_file and server.tls.key_file: "
+                        "give both or neither");
+    if (!server_tls.client_ca_file.empty() && server_tls.cert_file.empty())
+      errors_.push_back("server.tls.client_ca_file: needs "
+                        "server.tls.cert_file and server.tls.key_file, "
+                        "mutual TLS is a part of TLS");
+    const auto& scanner_tls = cfg_.scanner.tls;
+    if (scanner_tls.cert_file.empty() != scanner_tls.key_file.empty())
+      errors_.push_back("scanner.tls.cert_file and scanner.tls.key_file: "
+                        "give both or neither");
+    auto any_scanner_tls = !scanner_tls.ca_file.empty() ||
+                           !scanner_tls.cert_file.empty() ||
+                           !scanner_tls.key_file.empty();
+    if (any_scanner_tls && cfg_.scanner.url.scheme != "https")
+      errors_.push_back("scanner.tls.*: set, but scanner.url " +
+                        to_string(cfg_.scanner.url) +
+                        " is not https, so they would be ignored");
+    if (cfg_.server.max_pending_events < cfg_.server.max_batch_events)
+      errors_.push_back("server.max_pending_events: " +
+                        std::to_string(cfg_.server.max_pending_events) +
+                        " is below server.max_batch_events (" +
+                        std::to_string(cfg_.server.max_batch_events) +
+                        "), so a full batch could never be taken");
+    const auto& retry = cfg_.scanner.retry;
+    if (retry.initial_backoff > retry.max_backoff)
+      errors_.push_back("scanner.retry.initial_backoff_ms: " +
+                        std::to_string(retry.initial_backoff.count()) +
+                        " is above scanner.retry.max_backoff_ms (" +
+                        std::to_string(retry.max_backoff.count()) + ")");
+    for (auto [name, bucket] :
+         {std::pair{"ingress.rate_limit.per_node",
+                    cfg_.ingress.rate_limit.per_node},
+          std::pair{"ingress.rate_limit.per_tenant",
+                    cfg_.ingress.rate_limit.per_tenant}}) {
+      if (bucket.enabled() && bucket.burst == 0)
+        errors_.push_back(std::string{name} +
+                          ".burst: must be at least 1 when .rate is set");
+    }
+  }
+
   // Where a node sits in the file, as ` (file:line:column)`.
   std::string location(const YAML::Node& node) const {
     auto mark = node.Mark();

@@ -30,7 +30,7 @@ struct host_port {
 /// Renders `host:port`, bracketing an IPv6 host: `[::1]:8080`.
 std::string to_string(const host_port& address);
 
-/// The parts of the scanner's base URL. Only plain HTTP for now.
+/// The parts of the scanner's base URL: `http` or `https`.
 struct http_endpoint {
   std::string scheme = "http";
   std::string host;
@@ -44,6 +44,35 @@ struct http_endpoint {
 /// Renders the URL back, always with its port: `http://host:80/base`.
 std::string to_string(const http_endpoint& url);
 
+/// Who may post batches: bearer tokens, and which routes need one.
+struct auth_settings {
+  /// File with one accepted bearer token per line; empty for no
+  /// authentication. Only the path lives here: the tokens are read with
+  /// `read_token_list`, again on every reload.
+  std::filesystem::path token_file;
+  /// Whether `/metrics` needs a token too when authentication is on.
+  bool protect_metrics = false;
+  /// Whether `/healthz` and `/readyz` need a token too.
+  bool protect_health = false;
+
+  friend bool operator==(const auth_settings&, const auth_settings&) = default;
+};
+
+/// TLS on the batch endpoint. Off while `cert_file` is empty.
+struct server_tls_settings {
+  /// PEM certificate chain the server presents.
+  std::filesystem::path cert_file;
+  /// PEM private key of that certificate.
+  std::filesystem::path key_file;
+  /// PEM CA bundle; when set, clients must present a certificate it signed.
+  std::filesystem::path client_ca_file;
+
+  bool enabled() const { return !cert_file.empty(); }
+
+  friend bool operator==(const server_tls_settings&,
+                         const server_tls_settings&) = default;
+};
+
 /// Where runtime observers post their batches, and how much one may send.
 struct server_settings {
   host_port listen{"127.0.0.1", 8080};
@@ -54,6 +83,19 @@ struct server_settings {
   std::size_t io_threads = 2;
   /// How long a shutdown waits for in-flight batches and submissions.
   std::chrono::seconds drain_timeout{30};
+  /// The longest a batch's reply waits for its scan submissions; one still
+  /// unresolved then counts as skipped.
+  std::chrono::milliseconds batch_deadline{10'000};
+  /// Batches being read or processed at once; more are refused with 429
+  /// before their body is read.
+  std::size_t max_batches_in_progress = 256;
+  /// Drift events held by the actors at once (waiting for a decision or a
+  /// submission); a batch that would exceed it is refused with 429.
+  std::size_t max_pending_events = 200'000;
+  /// The `Retry-After` a refused batch carries.
+  std::chrono::seconds overload_retry_after{1};
+  auth_settings auth;
+  server_tls_settings tls;
 
   friend bool operator==(const server_settings&,
                          const server_settings&) = default;
@@ -74,13 +116,78 @@ struct dedup_settings {
 /// is 0 (at least 1 when the hardware cannot tell).
 std::size_t effective_shards(const dedup_settings& dedup);
 
-/// How often a failed scan submission is tried.
+/// A token bucket on drift events: `rate` per second with bursts of up to
+/// `burst`. Off while `rate` is 0.
+struct token_bucket_settings {
+  std::size_t rate = 0;
+  std::size_t burst = 0;
+
+  bool enabled() const { return rate > 0; }
+
+  friend bool operator==(const token_bucket_settings&,
+                         const token_bucket_settings&) = default;
+};
+
+/// Limits on the drift events one node or one tenant may cause to be
+/// submitted; events over a limit count as skipped.
+struct rate_limit_settings {
+  token_bucket_settings per_node;
+  token_bucket_settings per_tenant;
+
+  friend bool operator==(const rate_limit_settings&,
+                         const rate_limit_settings&) = default;
+};
+
+struct ingress_settings {
+  rate_limit_settings rate_limit;
+
+  friend bool operator==(const ingress_settings&,
+                         const ingress_settings&) = default;
+};
+
+/// How often, and how patiently, a failed scan submission is tried again.
+/// Only failures the scanner may recover from are retried: connection
+/// errors, timeouts, 5xx, 408 and 429.
 struct retry_settings {
   /// Total attempts per submission; 1 means no retry.
-  std::size_t max_attempts = 1;
+  std::size_t max_attempts = 4;
+  /// The first backoff's upper bound; each retry doubles it (full jitter:
+  /// the wait is uniform between zero and the bound).
+  std::chrono::milliseconds initial_backoff{200};
+  /// The largest backoff bound.
+  std::chrono::milliseconds max_backoff{5'000};
+  /// Total time from the first attempt after which no retry starts.
+  std::chrono::milliseconds budget{8'000};
+  /// The longest `Retry-After` from the scanner that is honoured as given;
+  /// longer ones are cut to this.
+  std::chrono::milliseconds max_retry_after{30'000};
 
   friend bool operator==(const retry_settings&,
                          const retry_settings&) = default;
+};
+
+/// Failing fast while the scanner is down, instead of piling up retries.
+struct breaker_settings {
+  /// Consecutive failed attempts that open the breaker; 0 never opens it.
+  std::size_t failures = 5;
+  /// How long the breaker stays open before one probe is let through.
+  std::chrono::seconds open_duration{30};
+
+  friend bool operator==(const breaker_settings&,
+                         const breaker_settings&) = default;
+};
+
+/// TLS towards an `https://` scanner. The server's certificate is always
+/// verified, its name included.
+struct scanner_tls_settings {
+  /// PEM CA bundle to verify the scanner with; empty for the system's.
+  std::filesystem::path ca_file;
+  /// PEM client certificate and key, for scanners that require mutual TLS.
+  std::filesystem::path cert_file;
+  std::filesystem::path key_file;
+
+  friend bool operator==(const scanner_tls_settings&,
+                         const scanner_tls_settings&) = default;
 };
 
 /// The vulnerability scanner that receives scan submissions.
@@ -93,6 +200,8 @@ struct scanner_settings {
   /// Submissions waiting for the scanner's answer at most at any time.
   std::size_t max_in_flight = 64;
   retry_settings retry;
+  breaker_settings breaker;
+  scanner_tls_settings tls;
 
   friend bool operator==(const scanner_settings&,
                          const scanner_settings&) = default;
@@ -121,6 +230,7 @@ struct log_settings {
 /// The complete configuration of deltascand, defaults included.
 struct daemon_config {
   server_settings server;
+  ingress_settings ingress;
   runtime_options runtime;
   dedup_settings dedup;
   scanner_settings scanner;

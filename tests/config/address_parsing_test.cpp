@@ -38,7 +38,7 @@ TEST_CASE("listen addresses are host:port") {
   }
 }
 
-TEST_CASE("scanner URLs are http with an optional port and base path") {
+TEST_CASE("scanner URLs are http(s) with an optional port and base path") {
   CHECK(parse_http_url("http://127.0.0.1:8081") ==
         http_endpoint{"http", "127.0.0.1", 8081, ""});
   CHECK(parse_http_url("http://scanner") ==
@@ -49,22 +49,19 @@ TEST_CASE("scanner URLs are http with an optional port and base path") {
         http_endpoint{"http", "::1", 9000, "/api/v1"});
   CHECK(parse_http_url("http://scanner/a/b") ==
         http_endpoint{"http", "scanner", 80, "/a/b"});
+  CHECK(parse_http_url("https://scanner") ==
+        http_endpoint{"https", "scanner", 443, ""});
+  CHECK(parse_http_url("HTTPS://scanner:8443/api/") ==
+        http_endpoint{"https", "scanner", 8443, "/api"});
   for (auto bad :
-       {"", "scanner:80", "ftp://scanner", "https://scanner", "http://",
-        "http://:80", "http://scanner:0", "http://scanner:70000",
-        "http://user@scanner", "http://scanner?x", "http://scanner/a?x=1",
-        "http://scanner/#top", "http://scanner/a b", "http://[::1/",
-        "http:/scanner"}) {
+       {"", "scanner:80", "ftp://scanner", "https://", "https:/scanner",
+        "https://scanner:0", "http://", "http://:80", "http://scanner:0",
+        "http://scanner:70000", "http://user@scanner", "http://scanner?x",
+        "http://scanner/a?x=1", "http://scanner/#top", "http://scanner/a b",
+        "http://[::1/", "http:/scanner"}) {
     INFO(bad);
     CHECK_FALSE(parse_http_url(bad));
   }
-}
-
-TEST_CASE("https is recognised so it can be refused with its own message") {
-  CHECK(is_https_url("https://scanner"));
-  CHECK(is_https_url("HTTPS://scanner"));
-  CHECK_FALSE(is_https_url("http://scanner"));
-  CHECK_FALSE(is_https_url("https:"));
 }
 
 TEST_CASE("addresses render back to what parses to them") {

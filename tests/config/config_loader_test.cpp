@@ -98,7 +98,24 @@ TEST_CASE("without a file or variables every setting has its default") {
   CHECK(cfg.scanner.token_file.empty());
   CHECK(cfg.scanner.timeout == 5000ms);
   CHECK(cfg.scanner.max_in_flight == 64);
-  CHECK(cfg.scanner.retry.max_attempts == 1);
+  CHECK(cfg.scanner.retry.max_attempts == 4);
+  CHECK(cfg.scanner.retry.initial_backoff == 200ms);
+  CHECK(cfg.scanner.retry.max_backoff == 5000ms);
+  CHECK(cfg.scanner.retry.budget == 8000ms);
+  CHECK(cfg.scanner.retry.max_retry_after == 30000ms);
+  CHECK(cfg.scanner.breaker.failures == 5);
+  CHECK(cfg.scanner.breaker.open_duration == 30s);
+  CHECK(cfg.scanner.tls == scanner_tls_settings{});
+  CHECK(cfg.server.batch_deadline == 10000ms);
+  CHECK(cfg.server.max_batches_in_progress == 256);
+  CHECK(cfg.server.max_pending_events == 200000);
+  CHECK(cfg.server.overload_retry_after == 1s);
+  CHECK(cfg.server.auth.token_file.empty());
+  CHECK_FALSE(cfg.server.auth.protect_metrics);
+  CHECK_FALSE(cfg.server.auth.protect_health);
+  CHECK_FALSE(cfg.server.tls.enabled());
+  CHECK_FALSE(cfg.ingress.rate_limit.per_node.enabled());
+  CHECK_FALSE(cfg.ingress.rate_limit.per_tenant.enabled());
   CHECK(cfg.log.level == log_level::info);
   CHECK(cfg.log.format == log_format::text);
   CHECK(to_spdlog_level(cfg.log.level) == spdlog::level::info);
@@ -141,7 +158,7 @@ TEST_CASE("every setting can be overridden from the environment") {
 }
 
 TEST_CASE("the catalogue has one variable per setting, named after its key") {
-  CHECK(config_keys().size() == 16);
+  CHECK(config_keys().size() == 39);
   CHECK(env_name_for("scanner.retry.max_attempts") ==
         "DELTASCAN_SCANNER_RETRY_MAX_ATTEMPTS");
   for (const auto& key : config_keys()) {
@@ -207,7 +224,7 @@ TEST_CASE("a bad value in the file is reported with its key") {
   };
   const std::string bad_address = "expected host:port with a port from 0 to "
                                   "65535, got ";
-  const std::string url = "expected http://host:port[/path], got ";
+  const std::string url = "expected http[s]://host[:port][/path], got ";
   const std::string io_threads = "expected an integer from 1 to 256, got ";
   const std::string seconds = "expected an integer from 0 to 315360000, got ";
   std::vector<bad_value> cases{
@@ -238,9 +255,7 @@ TEST_CASE("a bad value in the file is reported with its key") {
       {"dedup.purge_interval_seconds", "0",
        R"(expected an integer from 1 to 315360000, got "0")"},
       {"scanner.url", "ftp://x", url + R"("ftp://x")"},
-      {"scanner.url", "https://scanner:8443",
-       "https is not supported yet (no TLS in this version), " + url +
-           R"("https://scanner:8443")"},
+      {"scanner.url", "https://scanner:0", url + R"("https://scanner:0")"},
       {"scanner.url", "http://scanner:0", url + R"("http://scanner:0")"},
       {"scanner.url", "http://scanner/scan?x=1",
        url + R"("http://scanner/scan?x=1")"},
@@ -284,7 +299,7 @@ TEST_CASE("a bad value from the environment names the variable and key") {
                      R"(expected an integer from 1 to 256, got "abc")"));
   CHECK(any_contains(result.errors,
                      R"(DELTASCAN_SCANNER_URL (scanner.url): expected )"
-                     R"(http://host:port[/path], got "ftp://x")"));
+                     R"(http[s]://host[:port][/path], got "ftp://x")"));
 }
 
 TEST_CASE("a value error in the file names the file, line and column") {
@@ -509,4 +524,59 @@ TEST_CASE("the process environment is read as the C library sees it") {
     REQUIRE(seen != nullptr);
     CHECK(value == seen);
   }
+}
+
+TEST_CASE("settings that only work together are checked together") {
+  struct combination {
+    environment_map env;
+    std::string problem;
+  };
+  auto https = std::pair<std::string, std::string>{"DELTASCAN_SCANNER_URL",
+                                                   "https://scanner"};
+  std::vector<combination> cases{
+      {{{"DELTASCAN_SERVER_TLS_CERT_FILE", "/c.pem"}},
+       "server.tls.cert_file and server.tls.key_file: give both or neither"},
+      {{{"DELTASCAN_SERVER_TLS_KEY_FILE", "/k.pem"}},
+       "server.tls.cert_file and server.tls.key_file: give both or neither"},
+      {{{"DELTASCAN_SERVER_TLS_CLIENT_CA_FILE", "/ca.pem"}},
+       "server.tls.client_ca_file: needs server.tls.cert_file"},
+      {{https, {"DELTASCAN_SCANNER_TLS_CERT_FILE", "/c.pem"}},
+       "scanner.tls.cert_file and scanner.tls.key_file: give both or "
+       "neither"},
+      {{{"DELTASCAN_SCANNER_TLS_CA_FILE", "/ca.pem"}},
+       "scanner.tls.*: set, but scanner.url http://127.0.0.1:8081 is not "
+       "https"},
+      {{{"DELTASCAN_SCANNER_RETRY_INITIAL_BACKOFF_MS", "6000"}},
+       "scanner.retry.initial_backoff_ms: 6000 is above "
+       "scanner.retry.max_backoff_ms (5000)"},
+      {{{"DELTASCAN_INGRESS_RATE_LIMIT_PER_NODE_RATE", "10"}},
+       "ingress.rate_limit.per_node.burst: must be at least 1"},
+      {{{"DELTASCAN_SERVER_MAX_PENDING_EVENTS", "9999"}},
+       "server.max_pending_events: 9999 is below server.max_batch_events "
+       "(10000)"},
+      {{{"DELTASCAN_INGRESS_RATE_LIMIT_PER_TENANT_RATE", "10"}},
+       "ingress.rate_limit.per_tenant.burst: must be at least 1"},
+  };
+  for (const auto& c : cases) {
+    auto result = load_config(std::nullopt, c.env);
+    INFO(c.problem);
+    INFO(joined(result.errors));
+    CHECK_FALSE(result.ok());
+    CHECK(any_contains(result.errors, c.problem));
+  }
+  auto good = load_config(
+      std::nullopt, {https,
+                     {"DELTASCAN_SCANNER_TLS_CA_FILE", "/ca.pem"},
+                     {"DELTASCAN_SCANNER_TLS_CERT_FILE", "/c.pem"},
+                     {"DELTASCAN_SCANNER_TLS_KEY_FILE", "/k.pem"},
+                     {"DELTASCAN_SERVER_TLS_CERT_FILE", "/c.pem"},
+                     {"DELTASCAN_SERVER_TLS_KEY_FILE", "/k.pem"},
+                     {"DELTASCAN_SERVER_TLS_CLIENT_CA_FILE", "/ca.pem"},
+                     {"DELTASCAN_INGRESS_RATE_LIMIT_PER_NODE_RATE", "10"},
+                     {"DELTASCAN_INGRESS_RATE_LIMIT_PER_NODE_BURST", "20"}});
+  INFO(joined(good.errors));
+  REQUIRE(good.ok());
+  CHECK(good.config->scanner.url.scheme == "https");
+  CHECK(good.config->server.tls.enabled());
+  CHECK(good.config->ingress.rate_limit.per_node.enabled());
 }
