@@ -16,19 +16,28 @@ actor_core::actor_core(caf::actor_system& system, const core_settings& settings,
                        live_runtime_options_ptr options,
                        core_metrics* metrics) {
   auto count = std::max<std::size_t>(settings.shards, 1);
+  scan_coordinator_settings coordinator_settings;
+  coordinator_settings.max_in_flight = settings.max_in_flight;
+  coordinator_settings.retry = settings.retry;
+  coordinator_settings.breaker = settings.breaker;
+  if (settings.jitter_seed)
+    coordinator_settings.jitter_seed = *settings.jitter_seed;
   coordinator_ = system.spawn(scan_coordinator, std::move(transport),
-                              settings.max_in_flight, metrics);
+                              coordinator_settings, metrics);
   shards_.reserve(count);
   for (std::size_t i = 0; i < count; ++i) {
-    dedup_shard_settings shard_settings{i, settings.purge_interval,
-                                        settings.submission_timeout};
+    dedup_shard_settings shard_settings{i, settings.purge_interval};
     shards_.push_back(system.spawn(dedup_shard, shard_settings, coordinator_,
                                    options, metrics));
   }
+  ingress_settings ingress_config{settings.limits, settings.batch_deadline,
+                                  settings.max_pending_events};
+  auto shared =
+      std::make_shared<ingress_shared>(settings.per_node, settings.per_tenant);
   ingress_.reserve(count);
   for (std::size_t i = 0; i < count; ++i)
-    ingress_.push_back(
-        system.spawn(ingress, settings.limits, shards_, options, metrics));
+    ingress_.push_back(system.spawn(ingress, ingress_config, shards_, options,
+                                    shared, metrics));
 }
 
 const ingress_actor& actor_core::next_ingress() {

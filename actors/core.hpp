@@ -7,6 +7,9 @@
 #include "actors/interfaces.hpp"
 #include "actors/scanner_transport.hpp"
 #include "model/batch_decoder.hpp"
+#include "model/circuit_breaker.hpp"
+#include "model/drift_rate_limiter.hpp"
+#include "model/retry_policy.hpp"
 #include "model/runtime_options.hpp"
 
 #include <caf/actor_system.hpp>
@@ -15,6 +18,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace deltascan {
@@ -26,10 +31,19 @@ struct core_settings {
   std::size_t shards = 1;
   decode_limits limits;
   std::chrono::seconds purge_interval{60};
+  /// Submission attempts at the scanner at once.
   std::size_t max_in_flight = 64;
-  /// How long a shard waits for a submission's outcome; above the
-  /// transport's timeout.
-  caf::timespan submission_timeout{std::chrono::seconds{30}};
+  retry_policy retry;
+  breaker_policy breaker;
+  /// Fixes the retry jitter (tests); a random seed when empty.
+  std::optional<std::uint64_t> jitter_seed;
+  /// How long a batch's reply may wait for its scan submissions.
+  caf::timespan batch_deadline{std::chrono::seconds{10}};
+  /// Drift events held by the core at once; batches beyond are refused.
+  std::size_t max_pending_events = 200'000;
+  /// Drift events per node and per tenant (off by default).
+  bucket_limit per_node;
+  bucket_limit per_tenant;
 };
 
 /// The handles of a running core. Batches enter through `next_ingress`.

@@ -5,11 +5,16 @@
 // updates never allocate and the series count stays bounded.
 #pragma once
 
+#include "model/circuit_breaker.hpp"
+#include "model/drift_rate_limiter.hpp"
+#include "model/scan_outcome.hpp"
+
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <array>
 #include <cstddef>
 #include <vector>
 
@@ -45,6 +50,36 @@ public:
   prometheus::Gauge& submissions_in_flight;
   /// Submissions waiting for a free slot under the in-flight bound.
   prometheus::Gauge& submissions_queued;
+  /// Time from a submission's arrival at the coordinator client to its
+  /// final outcome, retries included, in seconds.
+  prometheus::Histogram& submission_seconds;
+  /// Batches refused because the core holds too many drift events.
+  prometheus::Counter& batches_overloaded;
+
+  /// Counts a retry of a submission whose attempt failed with `kind`.
+  void count_retry(failure_kind kind);
+
+  /// Counts a submission that finally failed with `kind`.
+  void count_failure(failure_kind kind);
+
+  /// Sets the breaker-state gauge and counts the transition into `state`.
+  void record_breaker_state(breaker_state state);
+
+  /// Counts a drift event skipped by a rate limit.
+  void count_rate_limited(rate_verdict verdict);
+
+private:
+  static constexpr std::size_t failure_kinds =
+      static_cast<std::size_t>(failure_kind::shutdown) + 1;
+
+  /// Indexed by failure_kind; null where the kind is never retried.
+  std::array<prometheus::Counter*, failure_kinds> retries_{};
+  /// Indexed by failure_kind; null for `none`.
+  std::array<prometheus::Counter*, failure_kinds> failures_{};
+  prometheus::Gauge* breaker_state_ = nullptr;
+  std::array<prometheus::Counter*, 3> breaker_transitions_{};
+  prometheus::Counter* node_limited_ = nullptr;
+  prometheus::Counter* tenant_limited_ = nullptr;
 };
 
 } // namespace deltascan

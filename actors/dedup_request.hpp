@@ -5,6 +5,8 @@
 #include "model/drift_event.hpp"
 #include "model/runtime_options.hpp"
 
+#include <caf/actor_clock.hpp>
+
 #include <string>
 #include <vector>
 
@@ -21,6 +23,9 @@ struct dedup_request {
   /// The cooldown in force when the batch arrived; a reload that changes it
   /// applies from the next batch on.
   std::chrono::seconds cooldown{0};
+  /// When the batch must be answered, on the actor clock: an event still
+  /// unresolved then counts as skipped.
+  caf::actor_clock::time_point deadline = caf::actor_clock::time_point::max();
 };
 
 } // namespace deltascan

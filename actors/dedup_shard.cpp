@@ -4,8 +4,6 @@
 #include "actors/logging.hpp"
 #include "model/scan_submission.hpp"
 
-#include <caf/sec.hpp>
-
 namespace deltascan {
 
 namespace {
@@ -54,8 +52,14 @@ void on_outcome(dedup_shard_stateful_actor self, const std::string& digest,
     resolve(self, submitter.part, drift_counts{1, 0, 0});
   } else {
     // A failure is not remembered: the next drift of this image tries again.
-    log->error("dedup failed to submit scan for drift event {} on {}: {}",
-               submitter.event.event_id, digest, outcome.reason);
+    // While the breaker is open every submission fails the same way, and
+    // the coordinator logs that once, so each one is only a debug line.
+    if (outcome.kind == failure_kind::breaker_open)
+      log->debug("dedup skipped drift event {} on {}: {}",
+                 submitter.event.event_id, digest, outcome.reason);
+    else
+      log->error("dedup failed to submit scan for drift event {} on {}: {}",
+                 submitter.event.event_id, digest, outcome.reason);
     resolve(self, submitter.part, drift_counts{0, 1, 0});
   }
   auto waiting = std::move(st.in_flight[digest]);
@@ -69,21 +73,23 @@ void submit(dedup_shard_stateful_actor self, state_type::pending_event event,
             const std::string& digest) {
   auto& st = self->state;
   st.in_flight.emplace(digest, std::vector<state_type::pending_event>{});
-  auto submission = make_scan_submission(event.event, digest);
+  scan_request request{make_scan_submission(event.event, digest),
+                       event.deadline};
   auto started = self->clock().now();
-  self->request(st.coordinator, st.settings.submission_timeout,
-                submit_atom::value, std::move(submission))
+  // No request timeout: the coordinator answers by the deadline at the
+  // latest, and one timer there serves every submission instead of one
+  // timer per submission here.
+  self->request(st.coordinator, caf::infinite, submit_atom::value,
+                std::move(request))
       .then(
           [self, digest, event, started](scan_outcome& outcome) {
             on_outcome(self, digest, event, started, outcome);
           },
           [self, digest, event, started](caf::error& err) {
-            auto reason = err == caf::sec::request_timeout
-                              ? std::string{"no outcome within the submission "
-                                            "timeout"}
-                              : caf::to_string(err);
+            // Only when the coordinator is gone, e.g. at shutdown.
             on_outcome(self, digest, event, started,
-                       scan_outcome::failure(std::move(reason)));
+                       scan_outcome::failure(caf::to_string(err),
+                                             failure_kind::shutdown));
           });
 }
 
@@ -147,7 +153,7 @@ dedup_shard_actor::behavior_type dedup_shard(dedup_shard_stateful_actor self,
         for (auto& routed : request.events)
           decide(self,
                  state_type::pending_event{part_id, std::move(routed.event),
-                                           request.cooldown},
+                                           request.cooldown, request.deadline},
                  routed.image_digest);
         update_gauge(self);
         return promise;

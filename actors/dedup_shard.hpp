@@ -33,10 +33,6 @@ struct dedup_shard_settings {
   std::size_t index = 0;
   /// How often expired cooldown entries are dropped.
   std::chrono::seconds purge_interval{60};
-  /// How long a submission may take before the shard gives up on it. Keep
-  /// it above the transport's own timeout, so the transport's more precise
-  /// failure reason is the one that arrives.
-  caf::timespan submission_timeout{std::chrono::seconds{30}};
 };
 
 struct dedup_shard_state {
@@ -50,6 +46,8 @@ struct dedup_shard_state {
     std::uint64_t part;
     drift_event event;
     std::chrono::seconds cooldown;
+    /// Its batch's deadline; a submission for it gives up then.
+    time_point deadline;
   };
 
   /// One batch's share of events, answered once all of them are resolved.

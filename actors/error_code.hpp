@@ -15,6 +15,8 @@ enum class ec : std::uint8_t {
   invalid_batch,
   /// The batch carries more events than the configured maximum.
   batch_too_large,
+  /// Taking the batch would exceed the drift events the core may hold.
+  overloaded,
   /// An actor of the core failed while handling the batch.
   internal,
 };

@@ -5,6 +5,9 @@
 #include "actors/logging.hpp"
 #include "model/image_digest.hpp"
 
+#include <caf/sec.hpp>
+
+#include <algorithm>
 #include <functional>
 #include <memory>
 
@@ -22,10 +25,15 @@ struct batch_in_progress {
   batch_result result;
   std::size_t shards_pending = 0;
   clock_type::time_point started;
+  /// Drift events this batch counts against the shared pending bound.
+  std::size_t events_held = 0;
 };
 
 // Records the finished batch in the metrics and logs its summary once.
 void finish(ingress_stateful_actor self, batch_in_progress& batch) {
+  if (batch.events_held > 0)
+    self->state.shared->pending_events.fetch_sub(batch.events_held,
+                                                 std::memory_order_relaxed);
   const auto& result = batch.result;
   auto elapsed = std::chrono::duration<double, std::milli>(self->clock().now() -
                                                            batch.started);
@@ -83,8 +91,18 @@ void process(ingress_stateful_actor self, std::string& body,
     finish(self, *progress);
     return;
   }
+  auto verdicts = st.shared->limiter.admit(batch.drift_events, started);
+  std::size_t limited = 0;
   std::vector<dedup_request> requests(st.shards.size());
-  for (auto& event : batch.drift_events) {
+  std::size_t routed = 0;
+  for (std::size_t e = 0; e < batch.drift_events.size(); ++e) {
+    auto& event = batch.drift_events[e];
+    if (verdicts[e] != rate_verdict::allowed) {
+      if (st.metrics != nullptr)
+        st.metrics->count_rate_limited(verdicts[e]);
+      ++limited;
+      continue;
+    }
     auto digest = image_digest(event);
     if (!digest) {
       log->warn("ingress skipped drift event {}: no image digest in "
@@ -95,16 +113,51 @@ void process(ingress_stateful_actor self, std::string& body,
     }
     auto& request = requests[shard_of(*digest, st.shards.size())];
     request.events.push_back({std::move(event), std::move(*digest)});
+    ++routed;
   }
+  if (limited > 0) {
+    log->debug("ingress skipped {} drift events of batch {}: over the node "
+               "or tenant rate limit",
+               limited, result.batch_id.value_or("(no id)"));
+    result.counts.skipped += limited;
+  }
+  // The bound is checked after decoding, when the batch's real cost is
+  // known; the HTTP server bounds the batches being read before that.
+  auto& pending = st.shared->pending_events;
+  auto before = pending.fetch_add(routed, std::memory_order_relaxed);
+  if (routed > 0 && before + routed > st.settings.max_pending_events) {
+    pending.fetch_sub(routed, std::memory_order_relaxed);
+    log->warn("ingress refused batch {}: its {} drift events would exceed "
+              "the {} pending",
+              result.batch_id.value_or("(no id)"), routed,
+              st.settings.max_pending_events);
+    if (st.metrics != nullptr)
+      st.metrics->batches_overloaded.Increment();
+    progress->done(make_error(
+        ec::overloaded, std::to_string(before) +
+                            " drift events are pending and the batch "
+                            "adds " +
+                            std::to_string(routed) + ", over the bound of " +
+                            std::to_string(st.settings.max_pending_events)));
+    return;
+  }
+  progress->events_held = routed;
+  auto batch_deadline = started + st.settings.batch_deadline;
+  auto submission_deadline =
+      batch_deadline - submission_deadline_margin(st.settings.batch_deadline);
   for (std::size_t i = 0; i < requests.size(); ++i) {
     auto& request = requests[i];
     if (request.events.empty())
       continue;
     request.cooldown = opts.auto_scan_cooldown;
+    request.deadline = submission_deadline;
     auto share = request.events.size();
     ++progress->shards_pending;
-    self->request(st.shards[i], caf::infinite, dedup_atom::value,
-                  std::move(request))
+    // The shards answer by the submission deadline; this timeout is the
+    // backstop that holds the batch deadline even if one does not.
+    auto left = batch_deadline - self->clock().now();
+    self->request(st.shards[i], std::max(left, caf::timespan{0}),
+                  dedup_atom::value, std::move(request))
         .then(
             [self, progress](drift_counts counts) {
               progress->result.counts += counts;
@@ -112,11 +165,17 @@ void process(ingress_stateful_actor self, std::string& body,
                 finish(self, *progress);
             },
             [self, progress, share, i](caf::error& err) {
-              // The shard is gone; its events cannot have been submitted
-              // by it, so they are reported as skipped rather than lost.
-              self->state.log->error(
-                  "ingress lost dedup shard {} with {} drift events: {}", i,
-                  share, caf::to_string(err));
+              // Without the shard's answer, none of its events can be
+              // reported as triggered: they count as skipped, not lost.
+              if (err == caf::sec::request_timeout)
+                self->state.log->warn(
+                    "ingress answers batch {} without dedup shard {} at the "
+                    "batch deadline: {} drift events count as skipped",
+                    progress->result.batch_id.value_or("(no id)"), i, share);
+              else
+                self->state.log->error(
+                    "ingress lost dedup shard {} with {} drift events: {}", i,
+                    share, caf::to_string(err));
               progress->result.counts.skipped += share;
               if (--progress->shards_pending == 0)
                 finish(self, *progress);
@@ -128,19 +187,28 @@ void process(ingress_stateful_actor self, std::string& body,
 
 } // namespace
 
+caf::timespan submission_deadline_margin(caf::timespan batch_deadline) {
+  // A tenth of the deadline, at most 100 ms: enough for the skipped
+  // outcome to travel coordinator -> shard -> ingress, small next to any
+  // useful deadline.
+  return std::min<caf::timespan>(batch_deadline / 10,
+                                 std::chrono::milliseconds{100});
+}
+
 std::size_t shard_of(const std::string& digest, std::size_t shard_count) {
   // std::hash is stable within a process, which is all a shard choice needs:
   // the cooldown state lives in memory and dies with the process.
   return std::hash<std::string>{}(digest) % shard_count;
 }
 
-ingress_actor::behavior_type ingress(ingress_stateful_actor self,
-                                     decode_limits limits,
-                                     std::vector<dedup_shard_actor> shards,
-                                     live_runtime_options_ptr options,
-                                     core_metrics* metrics) {
+ingress_actor::behavior_type
+ingress(ingress_stateful_actor self, ingress_settings settings,
+        std::vector<dedup_shard_actor> shards, live_runtime_options_ptr options,
+        ingress_shared_ptr shared, core_metrics* metrics) {
   auto& st = self->state;
-  st.decoder = batch_decoder{limits};
+  st.settings = settings;
+  st.decoder = batch_decoder{settings.limits};
+  st.shared = std::move(shared);
   st.log = component_logger("ingress");
   st.shards = std::move(shards);
   st.options = std::move(options);

@@ -32,11 +32,17 @@ using dedup_shard_actor = caf::typed_actor<
     // Forgets digests whose cooldown expired long ago.
     caf::reacts_to<purge_atom>>;
 
-/// Hands submissions to the scanner transport, a bounded number at a time.
+/// Hands submissions to the scanner transport, a bounded number at a time,
+/// retries them, and fails them fast while the scanner is known to be down.
 using scan_coordinator_actor = caf::typed_actor<
-    // Submits a scan and replies with its outcome; failures are outcomes too.
-    caf::replies_to<submit_atom, scan_submission>::with<scan_outcome>,
-    // Receives a transport's completion for the submission with this id.
-    caf::reacts_to<done_atom, std::uint64_t, scan_outcome>>;
+    // Submits a scan and replies with its final outcome, at the latest at
+    // the request's deadline; failures are outcomes too.
+    caf::replies_to<submit_atom, scan_request>::with<scan_outcome>,
+    // Receives a transport's completion for the attempt with this id.
+    caf::reacts_to<done_atom, std::uint64_t, scan_outcome>,
+    // Its own timers: a backed-off submission's next attempt, deadlines,
+    // and the end of the breaker's open period.
+    caf::reacts_to<retry_atom, std::uint64_t>, caf::reacts_to<deadline_atom>,
+    caf::reacts_to<breaker_atom>>;
 
 } // namespace deltascan

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "actors/dedup_request.hpp"
+#include "actors/scan_request.hpp"
 #include "model/batch_result.hpp"
 #include "model/scan_outcome.hpp"
 #include "model/scan_submission.hpp"
@@ -15,4 +16,5 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(deltascan::batch_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(deltascan::dedup_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(deltascan::drift_counts)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(deltascan::scan_outcome)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(deltascan::scan_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(deltascan::scan_submission)

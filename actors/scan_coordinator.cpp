@@ -5,81 +5,268 @@
 
 #include <caf/send.hpp>
 
+#include <chrono>
+
 namespace deltascan {
 
 namespace {
+
+using state_type = scan_coordinator_state;
+using time_point = state_type::time_point;
+using std::chrono::duration_cast;
+using std::chrono::milliseconds;
+
+milliseconds millis_between(time_point from, time_point to) {
+  return to > from ? duration_cast<milliseconds>(to - from) : milliseconds{0};
+}
 
 void update_gauges(scan_coordinator_stateful_actor self) {
   auto& st = self->state;
   if (st.metrics == nullptr)
     return;
   st.metrics->submissions_in_flight.Set(
-      static_cast<double>(st.in_flight.size()));
-  st.metrics->submissions_queued.Set(static_cast<double>(st.queue.size()));
+      static_cast<double>(st.attempts.size()));
+  st.metrics->submissions_queued.Set(static_cast<double>(st.ready.size()));
 }
 
-void start_submission(scan_coordinator_stateful_actor self,
-                      const scan_submission& submission,
-                      caf::typed_response_promise<scan_outcome> promise) {
+void note_breaker_change(scan_coordinator_stateful_actor self,
+                         std::optional<breaker_state> changed,
+                         const scan_outcome* cause) {
+  if (!changed)
+    return;
   auto& st = self->state;
-  auto id = st.next_id++;
-  st.in_flight.emplace(id, std::move(promise));
+  if (st.metrics != nullptr)
+    st.metrics->record_breaker_state(*changed);
+  switch (*changed) {
+  case breaker_state::open:
+    // One line per state change: while open, the submissions failing fast
+    // are only counted, or a dead scanner would flood the log.
+    st.log->error("scanner circuit breaker opened ({}); submissions fail "
+                  "fast for {} ms",
+                  cause != nullptr ? cause->reason : std::string{"unknown"},
+                  st.settings.breaker.open_duration.count());
+    self->delayed_send(self, st.settings.breaker.open_duration,
+                       breaker_atom::value);
+    break;
+  case breaker_state::half_open:
+    st.log->warn("scanner circuit breaker half-open: the next submission "
+                 "probes the scanner");
+    break;
+  case breaker_state::closed:
+    st.log->warn("scanner circuit breaker closed: the scanner answers again");
+    break;
+  }
+}
+
+// Answers a submission for good and forgets it.
+void resolve(scan_coordinator_stateful_actor self, std::uint64_t id,
+             scan_outcome outcome) {
+  auto& st = self->state;
+  auto i = st.submissions.find(id);
+  if (i == st.submissions.end())
+    return;
+  auto& entry = i->second;
+  if (st.metrics != nullptr) {
+    std::chrono::duration<double> took = self->clock().now() - entry.arrived;
+    st.metrics->submission_seconds.Observe(took.count());
+    if (!outcome.accepted)
+      st.metrics->count_failure(outcome.kind);
+  }
+  st.deadlines.erase(entry.deadline_pos);
+  entry.promise.deliver(std::move(outcome));
+  st.submissions.erase(i);
+}
+
+void arm_deadline_timer(scan_coordinator_stateful_actor self) {
+  auto& st = self->state;
+  if (st.deadlines.empty())
+    return;
+  auto earliest = st.deadlines.begin()->first;
+  if (st.deadline_timer && *st.deadline_timer <= earliest)
+    return;
+  st.deadline_timer = earliest;
+  auto now = self->clock().now();
+  auto wait = earliest > now ? earliest - now : time_point::duration{0};
+  self->delayed_send(self, wait, deadline_atom::value);
+}
+
+void start_attempt(scan_coordinator_stateful_actor self, std::uint64_t id,
+                   state_type::submission_entry& entry) {
+  auto& st = self->state;
+  auto now = self->clock().now();
+  if (!entry.first_attempt)
+    entry.first_attempt = now;
+  ++entry.attempts;
+  auto attempt = st.next_id++;
+  st.attempts.emplace(attempt, id);
+  if (entry.attempts > 1)
+    st.log->info("scanner retries submission {} (attempt {} of {})",
+                 entry.request.submission.client_request_id, entry.attempts,
+                 st.settings.retry.max_attempts);
   // The transport completes on one of its own threads. Delivering the
   // promise there would race with this actor, so the completion only posts
   // a message; anon_send is safe from any thread.
   auto handle = caf::actor_cast<scan_coordinator_actor>(self);
-  st.transport->submit(submission, [handle, id](scan_outcome outcome) {
-    caf::anon_send(handle, done_atom::value, id, std::move(outcome));
-  });
+  st.transport->submit(
+      entry.request.submission, [handle, attempt](scan_outcome outcome) {
+        caf::anon_send(handle, done_atom::value, attempt, std::move(outcome));
+      });
+}
+
+// Starts attempts for waiting submissions while slots are free. With the
+// breaker open, waiting submissions fail at once instead of queueing behind
+// a scanner that is down.
+void pump(scan_coordinator_stateful_actor self) {
+  auto& st = self->state;
+  while (!st.ready.empty() && st.attempts.size() < st.settings.max_in_flight) {
+    auto id = st.ready.front();
+    st.ready.pop_front();
+    auto i = st.submissions.find(id);
+    if (i == st.submissions.end())
+      continue;
+    auto now = self->clock().now();
+    note_breaker_change(self, st.breaker.poll(now), nullptr);
+    if (!st.breaker.allow(now)) {
+      resolve(self, id,
+              scan_outcome::failure("scanner circuit breaker is open",
+                                    failure_kind::breaker_open));
+      continue;
+    }
+    start_attempt(self, id, i->second);
+  }
+  update_gauges(self);
+}
+
+void on_attempt_done(scan_coordinator_stateful_actor self,
+                     std::uint64_t attempt, scan_outcome& outcome) {
+  auto& st = self->state;
+  auto a = st.attempts.find(attempt);
+  if (a == st.attempts.end()) {
+    st.log->warn("scanner ignored a second completion for attempt {}", attempt);
+    return;
+  }
+  auto id = a->second;
+  st.attempts.erase(a);
+  auto now = self->clock().now();
+  if (counts_against_endpoint(outcome.kind))
+    note_breaker_change(self, st.breaker.record_failure(now), &outcome);
+  else
+    note_breaker_change(self, st.breaker.record_success(), &outcome);
+  auto i = st.submissions.find(id);
+  if (i == st.submissions.end()) {
+    // Resolved at its deadline while this attempt was out; the slot is
+    // free now, and the late outcome only fed the breaker.
+    pump(self);
+    return;
+  }
+  auto& entry = i->second;
+  if (outcome.accepted) {
+    resolve(self, id, std::move(outcome));
+    pump(self);
+    return;
+  }
+  auto decision =
+      decide_retry(st.settings.retry, outcome, entry.attempts,
+                   millis_between(*entry.first_attempt, now),
+                   millis_between(now, entry.request.deadline),
+                   std::uniform_real_distribution<double>{0.0, 1.0}(st.jitter));
+  if (decision.retry && st.breaker.state() != breaker_state::open) {
+    if (st.metrics != nullptr)
+      st.metrics->count_retry(outcome.kind);
+    st.log->debug("scanner backs off {} ms before retrying submission {}: {}",
+                  decision.delay.count(),
+                  entry.request.submission.client_request_id, outcome.reason);
+    self->delayed_send(self, decision.delay, retry_atom::value, id);
+  } else {
+    if (!decision.why_not.empty())
+      outcome.reason += "; " + decision.why_not;
+    if (decision.retry)
+      outcome.reason += "; not retried: the circuit breaker opened";
+    resolve(self, id, std::move(outcome));
+  }
+  pump(self);
+}
+
+void expire_deadlines(scan_coordinator_stateful_actor self) {
+  auto& st = self->state;
+  st.deadline_timer.reset();
+  auto now = self->clock().now();
+  while (!st.deadlines.empty() && st.deadlines.begin()->first <= now) {
+    auto id = st.deadlines.begin()->second;
+    auto i = st.submissions.find(id);
+    auto attempts = i != st.submissions.end() ? i->second.attempts : 0;
+    resolve(
+        self, id,
+        scan_outcome::failure("no outcome by the batch deadline after " +
+                                  std::to_string(attempts) +
+                                  (attempts == 1 ? " attempt" : " attempts"),
+                              failure_kind::deadline));
+  }
+  arm_deadline_timer(self);
+  update_gauges(self);
 }
 
 } // namespace
 
 scan_coordinator_actor::behavior_type
 scan_coordinator(scan_coordinator_stateful_actor self,
-                 scanner_transport_ptr transport, std::size_t max_in_flight,
-                 core_metrics* metrics) {
+                 scanner_transport_ptr transport,
+                 scan_coordinator_settings settings, core_metrics* metrics) {
   auto& st = self->state;
+  settings.max_in_flight = std::max<std::size_t>(settings.max_in_flight, 1);
+  settings.retry.max_attempts =
+      std::max<std::size_t>(settings.retry.max_attempts, 1);
+  st.settings = settings;
   st.transport = std::move(transport);
   st.log = component_logger("scanner");
-  st.max_in_flight = std::max<std::size_t>(max_in_flight, 1);
   st.metrics = metrics;
+  st.breaker = circuit_breaker{settings.breaker};
+  st.jitter.seed(settings.jitter_seed);
   return {
       // -- submissions from the dedup shards
       // ---------------------------------------
-      [=](submit_atom,
-          scan_submission& submission) -> caf::result<scan_outcome> {
+      [=](submit_atom, scan_request& request) -> caf::result<scan_outcome> {
         auto& st = self->state;
+        auto now = self->clock().now();
+        if (request.deadline <= now)
+          return scan_outcome::failure("the batch deadline passed before "
+                                       "the submission could start",
+                                       failure_kind::deadline);
         auto promise = self->make_response_promise<scan_outcome>();
-        if (st.in_flight.size() < st.max_in_flight) {
-          start_submission(self, submission, promise);
-        } else {
-          self->state.log->debug(
-              "scanner queued submission {} behind {} in flight",
-              submission.client_request_id, st.in_flight.size());
-          st.queue.push_back({std::move(submission), promise});
-        }
-        update_gauges(self);
+        auto id = st.next_id++;
+        auto deadline = request.deadline;
+        auto [i, added] = st.submissions.emplace(
+            id, state_type::submission_entry{
+                    std::move(request), promise, now, std::nullopt, 0, {}});
+        i->second.deadline_pos = st.deadlines.emplace(deadline, id);
+        arm_deadline_timer(self);
+        if (st.attempts.size() >= st.settings.max_in_flight)
+          st.log->debug("scanner queued submission {} behind {} in flight",
+                        i->second.request.submission.client_request_id,
+                        st.attempts.size());
+        st.ready.push_back(id);
+        pump(self);
         return promise;
       },
       // -- completions from the transport
       // ------------------------------------------
-      [=](done_atom, std::uint64_t id, scan_outcome& outcome) {
+      [=](done_atom, std::uint64_t attempt, scan_outcome& outcome) {
+        on_attempt_done(self, attempt, outcome);
+      },
+      // -- timers
+      // ------------------------------------------------------------------
+      [=](retry_atom, std::uint64_t id) {
+        // A retry waited its turn already: it goes ahead of new work.
+        if (self->state.submissions.count(id) > 0) {
+          self->state.ready.push_front(id);
+          pump(self);
+        }
+      },
+      [=](deadline_atom) { expire_deadlines(self); },
+      [=](breaker_atom) {
         auto& st = self->state;
-        auto i = st.in_flight.find(id);
-        if (i == st.in_flight.end()) {
-          self->state.log->warn(
-              "scanner ignored a second completion for submission {}", id);
-          return;
-        }
-        i->second.deliver(std::move(outcome));
-        st.in_flight.erase(i);
-        while (!st.queue.empty() && st.in_flight.size() < st.max_in_flight) {
-          auto next = std::move(st.queue.front());
-          st.queue.pop_front();
-          start_submission(self, next.submission, std::move(next.promise));
-        }
-        update_gauges(self);
+        note_breaker_change(self, st.breaker.poll(self->clock().now()),
+                            nullptr);
       },
   };
 }

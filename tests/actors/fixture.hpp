@@ -57,7 +57,10 @@ public:
     result.shards = 3;
     result.purge_interval = std::chrono::seconds{60};
     result.max_in_flight = 64;
-    result.submission_timeout = std::chrono::seconds{30};
+    result.batch_deadline = std::chrono::seconds{60};
+    result.retry.max_attempts = 1;
+    result.breaker.failures = 0;
+    result.jitter_seed = 42;
     return result;
   }
 
@@ -119,6 +122,30 @@ public:
   live_runtime_options& options() { return *options_; }
 
   core_metrics& metrics() { return metrics_; }
+
+  /// The value of the counter or gauge `name` whose labels include
+  /// `label` = `value` (any series when `label` is empty); -1 if none.
+  double metric(const std::string& name, const std::string& label = "",
+                const std::string& value = "") {
+    for (const auto& family : registry_.Collect()) {
+      if (family.name != name)
+        continue;
+      for (const auto& m : family.metric) {
+        bool match = label.empty();
+        for (const auto& l : m.label)
+          match = match || (l.name == label && l.value == value);
+        if (!match)
+          continue;
+        if (family.type == prometheus::MetricType::Counter)
+          return m.counter.value;
+        if (family.type == prometheus::MetricType::Gauge)
+          return m.gauge.value;
+        if (family.type == prometheus::MetricType::Histogram)
+          return static_cast<double>(m.histogram.sample_count);
+      }
+    }
+    return -1;
+  }
 
   double tracked_digests() const {
     double total = 0;
