@@ -2,6 +2,8 @@
 // broken reply is reported as broken instead of half-understood.
 #include "net/scanner_reply.hpp"
 
+#include "net/retry_after.hpp"
+
 #include <boost/beast/http/status.hpp>
 
 #include <simdjson.h>
@@ -18,9 +20,13 @@ namespace od = simdjson::ondemand;
 /// Nesting deeper than this in a reply is refused rather than recursed into.
 constexpr int max_nesting = 64;
 
+/// A 2xx reply that does not say which scan was queued.
+scan_outcome invalid(std::string reason) {
+  return scan_outcome::failure(std::move(reason), failure_kind::invalid_reply);
+}
+
 scan_outcome not_json(std::string_view detail) {
-  return scan_outcome::failure("scanner reply is not valid JSON: " +
-                               std::string{detail});
+  return invalid("scanner reply is not valid JSON: " + std::string{detail});
 }
 
 scan_outcome not_json(simdjson::error_code err) {
@@ -100,7 +106,7 @@ scan_outcome interpret_accepted(std::string& body) {
     // Tell a JSON array or scalar from text that is no JSON at all.
     od::json_type type;
     if (err == simdjson::INCORRECT_TYPE && !doc.type().get(type))
-      return scan_outcome::failure("scanner reply is not a JSON object");
+      return invalid("scanner reply is not a JSON object");
     return not_json(err);
   }
   std::optional<std::string> scan_id;
@@ -116,8 +122,7 @@ scan_outcome interpret_accepted(std::string& body) {
       std::string_view id;
       auto err = field.value().get_string().get(id);
       if (err == simdjson::INCORRECT_TYPE)
-        return scan_outcome::failure(
-            "scanner reply has a scanId that is not a string");
+        return invalid("scanner reply has a scanId that is not a string");
       if (err)
         return not_json(err);
       // The view points into the parser's buffer: copy it now.
@@ -126,8 +131,7 @@ scan_outcome interpret_accepted(std::string& body) {
       bool flag = false;
       auto err = field.value().get_bool().get(flag);
       if (err == simdjson::INCORRECT_TYPE)
-        return scan_outcome::failure(
-            "scanner reply has a created that is not a boolean");
+        return invalid("scanner reply has a created that is not a boolean");
       if (err)
         return not_json(err);
       created = flag;
@@ -139,9 +143,9 @@ scan_outcome interpret_accepted(std::string& body) {
   if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS)
     return not_json("unexpected content after the object");
   if (!scan_id || scan_id->empty())
-    return scan_outcome::failure("scanner reply lacks scanId");
+    return invalid("scanner reply lacks scanId");
   if (!created)
-    return scan_outcome::failure("scanner reply lacks created");
+    return invalid("scanner reply lacks created");
   return scan_outcome::success(std::move(*scan_id), *created);
 }
 
@@ -167,11 +171,27 @@ std::string printable_excerpt(std::string_view text, std::size_t limit) {
   return out;
 }
 
-scan_outcome interpret_scanner_reply(unsigned status,
-                                     std::string_view reason_phrase,
-                                     std::string body) {
+failure_kind classify_status(unsigned status) {
   if (status >= 200 && status < 300)
-    return interpret_accepted(body);
+    return failure_kind::none;
+  if (status >= 500 && status < 600)
+    return failure_kind::server_error;
+  if (status == 408)
+    return failure_kind::request_timeout;
+  if (status == 429)
+    return failure_kind::throttled;
+  return failure_kind::rejected;
+}
+
+scan_outcome
+interpret_scanner_reply(unsigned status, std::string_view reason_phrase,
+                        std::string body, std::string_view retry_after,
+                        std::chrono::system_clock::time_point now) {
+  if (status >= 200 && status < 300) {
+    auto outcome = interpret_accepted(body);
+    outcome.status = status;
+    return outcome;
+  }
   namespace http = boost::beast::http;
   if (reason_phrase.empty() &&
       http::int_to_status(status) != http::status::unknown)
@@ -185,7 +205,12 @@ scan_outcome interpret_scanner_reply(unsigned status,
     reason += ": ";
     reason += printable_excerpt(body);
   }
-  return scan_outcome::failure(std::move(reason));
+  auto outcome =
+      scan_outcome::failure(std::move(reason), classify_status(status), status);
+  // Elsewhere the header is not about retrying the submission (e.g. 301).
+  if ((status == 429 || status == 503) && !retry_after.empty())
+    outcome.retry_after = parse_retry_after(retry_after, now);
+  return outcome;
 }
 
 } // namespace deltascan::net

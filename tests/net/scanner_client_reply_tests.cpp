@@ -6,6 +6,7 @@
 
 #include <string>
 
+using deltascan::failure_kind;
 using deltascan::scan_outcome;
 using deltascan::net::interpret_scanner_reply;
 using deltascan::net::printable_excerpt;
@@ -22,10 +23,10 @@ TEST_CASE("scanner reply with a scan id and created flag is a success",
           "[net][scanner_client]") {
   CHECK(interpret_scanner_reply(200, "OK",
                                 R"({"scanId":"scan-42","created":true})") ==
-        scan_outcome::success("scan-42", true));
+        scan_outcome::success("scan-42", true, 200));
   CHECK(
       interpret_scanner_reply(202, "", R"( {"created":false,"scanId":"s"} )") ==
-      scan_outcome::success("s", false));
+      scan_outcome::success("s", false, 202));
 }
 
 TEST_CASE("scanner reply may carry other members of any shape",
@@ -33,7 +34,7 @@ TEST_CASE("scanner reply may carry other members of any shape",
   auto body = R"({"status":"queued","scanId":"a\"b\u00e9","links":)"
               R"({"self":["/x",1,-2.5e3,null,true,{}]},"created":true})";
   CHECK(interpret_scanner_reply(201, "Created", body) ==
-        scan_outcome::success("a\"b\xc3\xa9", true));
+        scan_outcome::success("a\"b\xc3\xa9", true, 201));
 }
 
 TEST_CASE("scanner reply that is not JSON or not a whole object fails",
@@ -47,6 +48,8 @@ TEST_CASE("scanner reply that is not JSON or not a whole object fails",
   INFO("reply body: " << body);
   auto outcome = interpret_scanner_reply(200, "OK", body);
   CHECK_FALSE(outcome.accepted);
+  CHECK(outcome.kind == failure_kind::invalid_reply);
+  CHECK(outcome.status == 200);
   CHECK(starts_with(outcome.reason, "scanner reply is not valid JSON: "));
 }
 
@@ -67,19 +70,22 @@ TEST_CASE("scanner reply without a usable scan id or flag fails by name",
   }));
   INFO("reply body: " << body);
   CHECK(interpret_scanner_reply(200, "OK", body) ==
-        scan_outcome::failure(reason));
+        scan_outcome::failure(reason, failure_kind::invalid_reply, 200));
 }
 
 TEST_CASE("scanner error status is reported with its phrase and body",
           "[net][scanner_client]") {
-  CHECK(interpret_scanner_reply(500, "Internal Server Error", "boom") ==
-        scan_outcome::failure(
-            "scanner answered 500 Internal Server Error: boom"));
+  CHECK(
+      interpret_scanner_reply(500, "Internal Server Error", "boom") ==
+      scan_outcome::failure("scanner answered 500 Internal Server Error: boom",
+                            failure_kind::server_error, 500));
   // Without a phrase from the scanner the standard one is used.
   CHECK(interpret_scanner_reply(429, "", "") ==
-        scan_outcome::failure("scanner answered 429 Too Many Requests"));
+        scan_outcome::failure("scanner answered 429 Too Many Requests",
+                              failure_kind::throttled, 429));
   CHECK(interpret_scanner_reply(490, "", "x") ==
-        scan_outcome::failure("scanner answered 490: x"));
+        scan_outcome::failure("scanner answered 490: x", failure_kind::rejected,
+                              490));
   // A redirect is not followed: the configured URL is wrong.
   CHECK(interpret_scanner_reply(301, "Moved Permanently",
                                 R"({"scanId":"s","created":true})")

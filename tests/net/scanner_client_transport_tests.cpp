@@ -23,6 +23,7 @@
 #include <vector>
 
 using namespace std::chrono_literals;
+using deltascan::failure_kind;
 using deltascan::scan_outcome;
 using deltascan::scan_submission;
 using deltascan::net::http_scanner_transport;
@@ -160,7 +161,7 @@ TEST_CASE("scanner client posts the submission as the scanner expects",
   c.transport->set_bearer_token("s3cret");
   auto submission = submission_for("evt-1");
   auto outcome = c.submit_and_wait(submission);
-  CHECK(outcome == scan_outcome::success("scan-0", true));
+  CHECK(outcome == scan_outcome::success("scan-0", true, 200));
   auto requests = server.requests();
   REQUIRE(requests.size() == 1);
   using boost::beast::http::field;
@@ -186,7 +187,7 @@ TEST_CASE("scanner client reports whether the scanner created the scan",
   }};
   client c{options_for(server)};
   CHECK(c.submit_and_wait(submission_for("evt-1")) ==
-        scan_outcome::success("scan-old", false));
+        scan_outcome::success("scan-old", false, 202));
   c.finish();
 }
 
@@ -225,9 +226,11 @@ TEST_CASE("scanner client reports an error status with the reply body",
   client c{options_for(server)};
   CHECK(c.submit_and_wait(submission_for("evt-1")) ==
         scan_outcome::failure(
-            "scanner answered 500 Internal Server Error: boom at line 3"));
+            "scanner answered 500 Internal Server Error: boom at line 3",
+            failure_kind::server_error, 500));
   CHECK(c.submit_and_wait(submission_for("evt-2")) ==
-        scan_outcome::failure("scanner answered 503 Service Unavailable"));
+        scan_outcome::failure("scanner answered 503 Service Unavailable",
+                              failure_kind::server_error, 503));
   // An error status is still a complete exchange: the connection stays.
   CHECK(server.accepted() == 1);
   c.finish();
@@ -253,6 +256,8 @@ TEST_CASE("scanner client refuses 2xx replies without a usable scan",
   INFO("reply body: " << body);
   CHECK_FALSE(outcome.accepted);
   CHECK(outcome.scan_id.empty());
+  CHECK(outcome.kind == failure_kind::invalid_reply);
+  CHECK(outcome.status == 200);
   CHECK(outcome.reason.rfind(reason, 0) == 0);
   c.finish();
 }
@@ -265,7 +270,8 @@ TEST_CASE("scanner client names the scanner it could not connect to",
   client c{opts};
   CHECK(c.submit_and_wait(submission_for("evt-1")) ==
         scan_outcome::failure("connect to 127.0.0.1:" + std::to_string(port) +
-                              " failed: Connection refused"));
+                                  " failed: Connection refused",
+                              failure_kind::connection));
   CHECK(c.transport->idle_connections() == 0);
   c.finish();
 }
@@ -281,11 +287,11 @@ TEST_CASE("scanner client gives up on a silent scanner after its timeout",
   opts.timeout = 200ms;
   client c{opts};
   CHECK(c.submit_and_wait(submission_for("evt-1")) ==
-        scan_outcome::failure("no reply within 200 ms"));
+        scan_outcome::failure("no reply within 200 ms", failure_kind::timeout));
   // The timed-out connection may still carry a late reply: never reuse it.
   CHECK(c.transport->idle_connections() == 0);
   CHECK(c.submit_and_wait(submission_for("evt-2")) ==
-        scan_outcome::success("scan-1", true));
+        scan_outcome::success("scan-1", true, 200));
   CHECK(server.accepted() == 2);
   c.finish();
 }
@@ -301,9 +307,9 @@ TEST_CASE("scanner client retries once when the scanner dropped the idle "
   }};
   client c{options_for(server)};
   CHECK(c.submit_and_wait(submission_for("evt-1")) ==
-        scan_outcome::success("scan-0", true));
+        scan_outcome::success("scan-0", true, 200));
   CHECK(c.submit_and_wait(submission_for("evt-2")) ==
-        scan_outcome::success("scan-1", true));
+        scan_outcome::success("scan-1", true, 200));
   auto requests = server.requests();
   REQUIRE(requests.size() == 2);
   CHECK(requests[1].connection == 1);
@@ -324,6 +330,8 @@ TEST_CASE("scanner client does not retry on a fresh connection",
   client c{options_for(server)};
   auto outcome = c.submit_and_wait(submission_for("evt-1"));
   CHECK_FALSE(outcome.accepted);
+  CHECK(outcome.kind == failure_kind::connection);
+  CHECK(outcome.status == 0);
   CHECK(outcome.reason.rfind(reason, 0) == 0);
   // The scanner may have processed it: exactly one attempt.
   CHECK(server.requests().size() == 1);
@@ -456,11 +464,12 @@ TEST_CASE("scanner client fails pending submissions once when shut down",
   REQUIRE(server.wait_for_requests(1, wait_bound));
   c.transport->shutdown();
   for (auto& probe : c.probes)
-    CHECK(probe.wait() ==
-          scan_outcome::failure("scanner client shutting down"));
+    CHECK(probe.wait() == scan_outcome::failure("scanner client shutting down",
+                                                failure_kind::shutdown));
   // Later submissions fail at once.
   CHECK(c.submit_and_wait(submission_for("evt-late")) ==
-        scan_outcome::failure("scanner client shutting down"));
+        scan_outcome::failure("scanner client shutting down",
+                              failure_kind::shutdown));
   CHECK(c.transport->idle_connections() == 0);
   c.finish();
   CHECK(c.probes.size() == 4);
