@@ -1,6 +1,11 @@
+// Routes the requests of observers, Prometheus and Kubernetes probes, and
+// guards the batch route: observers' tokens, the bound on batches in
+// progress, and the core's own refusals, each answered with its status.
 #include "net/daemon_handler.hpp"
 
+#include "actors/logging.hpp"
 #include "model/json_writer.hpp"
+#include "net/bearer_auth.hpp"
 #include "net/problem.hpp"
 
 #include <boost/beast/http/rfc7230.hpp>
@@ -10,6 +15,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <string>
+#include <utility>
 
 namespace deltascan::net {
 
@@ -22,6 +29,21 @@ constexpr problem_kind batch_too_large{"batch-too-large", "Batch too large"};
 constexpr problem_kind unsupported_media{"unsupported-media-type",
                                          "Unsupported media type"};
 constexpr problem_kind not_ready{"not-ready", "Not accepting batches"};
+constexpr problem_kind unauthorized{"unauthorized", "Unauthorized"};
+constexpr problem_kind too_many_batches_kind{"too-many-batches",
+                                             "Too many batches in progress"};
+constexpr problem_kind too_many_pending{"too-many-pending-events",
+                                        "Too many pending drift events"};
+
+/// The least time between two warnings about refused batches.
+constexpr std::chrono::steady_clock::duration overload_warning_interval =
+    std::chrono::seconds{10};
+
+/// What a 429 says beyond its body: when to come back.
+struct overload_reply {
+  std::chrono::seconds retry_after;
+  std::size_t max_pending_events;
+};
 
 route route_of(std::string_view target) {
   // Observers and probes may add a query string; routing ignores it.
@@ -111,12 +133,40 @@ std::string result_body(const batch_result& result) {
   return out;
 }
 
-http_response reply_for(const batch_reply& reply, unsigned version,
+std::string retry_after_text(std::chrono::seconds retry_after) {
+  return std::to_string(
+      std::max<std::chrono::seconds::rep>(retry_after.count(), 0));
+}
+
+http_response pending_events_refusal(const batch_reply& reply,
+                                     const overload_reply& overload,
+                                     unsigned version, bool keep_alive) {
+  std::string detail = reply.detail;
+  if (detail.empty())
+    detail = "deltascand holds too many pending drift events to take this "
+             "batch";
+  // The core's detail may name the bound already.
+  if (overload.max_pending_events > 0 &&
+      detail.find("server.max_pending_events") == std::string::npos)
+    detail += " (limit " + std::to_string(overload.max_pending_events) +
+              " pending drift events, server.max_pending_events)";
+  detail +=
+      "; retry after " + retry_after_text(overload.retry_after) + " seconds";
+  auto res = make_problem(http::status::too_many_requests, too_many_pending,
+                          detail, version, keep_alive);
+  res.set(http::field::retry_after, retry_after_text(overload.retry_after));
+  return res;
+}
+
+http_response reply_for(const batch_reply& reply,
+                        const overload_reply& overload, unsigned version,
                         bool keep_alive) {
   if (reply.result)
     return json_response(http::status::ok, result_body(*reply.result), version,
                          keep_alive);
   switch (reply.error) {
+  case ec::overloaded:
+    return pending_events_refusal(reply, overload, version, keep_alive);
   case ec::malformed_batch:
   case ec::invalid_batch:
     return make_problem(http::status::bad_request, invalid_batch, reply.detail,
@@ -133,12 +183,112 @@ http_response reply_for(const batch_reply& reply, unsigned version,
 
 } // namespace
 
+/// Counts one batch as in progress until its reply is on its way, or until
+/// the gateway drops the completion without calling it.
+class daemon_handler::batch_slot {
+public:
+  explicit batch_slot(std::shared_ptr<std::atomic<std::size_t>> count)
+      : count_{std::move(count)} {
+    // nop
+  }
+
+  ~batch_slot() { release(); }
+
+  batch_slot(const batch_slot&) = delete;
+  batch_slot& operator=(const batch_slot&) = delete;
+
+  void release() {
+    if (!released_.exchange(true, std::memory_order_acq_rel))
+      count_->fetch_sub(1, std::memory_order_acq_rel);
+  }
+
+private:
+  std::shared_ptr<std::atomic<std::size_t>> count_;
+  std::atomic<bool> released_{false};
+};
+
 daemon_handler::daemon_handler(batch_gateway& gateway,
                                std::shared_ptr<prometheus::Registry> registry,
                                std::shared_ptr<const daemon_status> status)
-    : gateway_{gateway}, registry_{std::move(registry)}, status_{std::move(
-                                                             status)} {
+    : daemon_handler{gateway, std::move(registry), std::move(status), {}} {
   // nop
+}
+
+daemon_handler::daemon_handler(batch_gateway& gateway,
+                               std::shared_ptr<prometheus::Registry> registry,
+                               std::shared_ptr<const daemon_status> status,
+                               daemon_handler_settings settings)
+    : gateway_{gateway}, registry_{std::move(registry)}, status_{std::move(
+                                                             status)},
+      settings_{std::move(settings)}, log_{component_logger("http")},
+      batches_{std::make_shared<std::atomic<std::size_t>>(0)} {
+  // nop
+}
+
+std::size_t daemon_handler::batches_in_progress() const {
+  return batches_->load(std::memory_order_acquire);
+}
+
+std::optional<http_response>
+daemon_handler::check_token(const http::request_header<>& head) const {
+  if (!settings_.auth)
+    return std::nullopt;
+  auto verdict = settings_.auth->check(head[http::field::authorization]);
+  if (verdict == auth_verdict::accepted)
+    return std::nullopt;
+  // RFC 6750: no error code when the request carried no credentials, and
+  // `invalid_token` when it carried a bearer token that is not accepted.
+  bool missing = verdict == auth_verdict::missing;
+  auto path = head.target().substr(0, head.target().find('?'));
+  log_->debug("http refused {} {} with 401: {}", head.method_string(), path,
+              missing ? "no bearer token" : "bearer token not accepted");
+  auto res = make_problem(
+      http::status::unauthorized, unauthorized,
+      missing ? "a bearer token is required for " + std::string{path} +
+                    "; send it as Authorization: Bearer <token>"
+              : "the bearer token is not accepted for " + std::string{path},
+      head.version(), keeps_alive(head));
+  res.set(http::field::www_authenticate,
+          missing ? R"(Bearer realm="deltascand")"
+                  : R"(Bearer realm="deltascand", error="invalid_token")");
+  res.set(http::field::cache_control, "no-store");
+  return res;
+}
+
+std::shared_ptr<daemon_handler::batch_slot> daemon_handler::take_batch_slot() {
+  auto bound = settings_.max_batches_in_progress;
+  auto before = batches_->fetch_add(1, std::memory_order_acq_rel);
+  if (bound != 0 && before >= bound) {
+    batches_->fetch_sub(1, std::memory_order_acq_rel);
+    return nullptr;
+  }
+  return std::make_shared<batch_slot>(batches_);
+}
+
+http_response daemon_handler::too_many_batches(unsigned version,
+                                               bool keep_alive) {
+  auto bound = settings_.max_batches_in_progress;
+  auto refused = refused_batches_.fetch_add(1, std::memory_order_relaxed) + 1;
+  // Under sustained overload every other batch may be refused: one warning
+  // per interval, with the running count, instead of one per batch.
+  auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+  auto last = last_overload_warning_.load(std::memory_order_relaxed);
+  if ((last == 0 || now - last >= overload_warning_interval.count()) &&
+      last_overload_warning_.compare_exchange_strong(last, now,
+                                                     std::memory_order_relaxed))
+    log_->warn("http refuses batches with 429: at the limit of {} batches "
+               "in progress ({} refused since start)",
+               bound, refused);
+  auto retry_after = retry_after_text(settings_.overload_retry_after);
+  auto res = make_problem(
+      http::status::too_many_requests, too_many_batches_kind,
+      "deltascand is processing its limit of " + std::to_string(bound) +
+          " batches at once "
+          "(server.max_batches_in_progress); retry after " +
+          retry_after + " seconds",
+      version, keep_alive);
+  res.set(http::field::retry_after, retry_after);
+  return res;
 }
 
 std::optional<http_response>
@@ -148,6 +298,10 @@ daemon_handler::check_header(const http::request_header<>& head) {
   case route::events: {
     if (method != http::verb::post)
       return method_not_allowed(head, "POST");
+    // Before anything else, so that a client without a token learns nothing
+    // about the daemon's state.
+    if (auto refusal = check_token(head))
+      return refusal;
     if (auto phase = status_->phase(); phase != daemon_phase::ready)
       return not_ready_response(head, phase);
     auto content_type = head[http::field::content_type];
@@ -160,13 +314,25 @@ daemon_handler::check_header(const http::request_header<>& head) {
               : "batches must be sent as application/json, not " +
                     std::string{content_type},
           head.version(), keeps_alive(head));
+    // Refusing here spares reading the body; `handle` checks the bound
+    // again, since batches whose bodies are being read are not counted yet.
+    auto bound = settings_.max_batches_in_progress;
+    if (bound != 0 && batches_in_progress() >= bound)
+      return too_many_batches(head.version(), keeps_alive(head));
     return std::nullopt;
   }
   case route::metrics:
+    if (method != http::verb::get)
+      return method_not_allowed(head, "GET");
+    if (settings_.protect_metrics)
+      return check_token(head);
+    return std::nullopt;
   case route::healthz:
   case route::readyz:
     if (method != http::verb::get)
       return method_not_allowed(head, "GET");
+    if (settings_.protect_health)
+      return check_token(head);
     return std::nullopt;
   case route::unknown:
     break;
@@ -181,12 +347,23 @@ void daemon_handler::handle(http_request&& req, responder reply) {
   auto version = req.version();
   auto keep_alive = req.keep_alive();
   switch (route_of(req.target())) {
-  case route::events:
-    gateway_.post(std::move(req.body()),
-                  [reply, version, keep_alive](batch_reply result) {
-                    reply.send(reply_for(result, version, keep_alive));
-                  });
+  case route::events: {
+    auto slot = take_batch_slot();
+    if (!slot) {
+      reply.send(too_many_batches(version, keep_alive));
+      return;
+    }
+    overload_reply overload{settings_.overload_retry_after,
+                            settings_.max_pending_events};
+    gateway_.post(std::move(req.body()), [reply, version, keep_alive, slot,
+                                          overload](batch_reply result) {
+      // Released before the reply goes out, so that an observer that posts
+      // its next batch as soon as it has the reply finds the slot free.
+      slot->release();
+      reply.send(reply_for(result, overload, version, keep_alive));
+    });
     return;
+  }
   case route::metrics:
     reply.send(metrics_response(req));
     return;

@@ -1,12 +1,19 @@
 // What deltascand serves over HTTP: runtime event batches from the node
 // observers, Prometheus metrics, and liveness and readiness for Kubernetes.
-// Every rejection is a problem+json reply that says what was wrong.
+// Batches need an observer's bearer token while authentication is on, and
+// are refused with 429 while too many are in progress, before their body is
+// read. Every rejection is a problem+json reply that says what was wrong.
 #pragma once
 
 #include "actors/batch_gateway.hpp"
 #include "net/request_handler.hpp"
 
+#include <spdlog/logger.h>
+
 #include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 
 namespace prometheus {
@@ -34,23 +41,74 @@ private:
 /// The path batches are posted to.
 inline constexpr std::string_view events_path = "/api/v1/runtime/events";
 
+class bearer_auth;
+
+/// Who may use which route, and how many batches are taken at once.
+struct daemon_handler_settings {
+  /// The observers' accepted tokens; null, or an auth that is off, lets
+  /// every request in. Batches always need a token while auth is on.
+  std::shared_ptr<const bearer_auth> auth;
+  /// Whether `/metrics` needs a token while auth is on.
+  bool protect_metrics = false;
+  /// Whether `/healthz` and `/readyz` need a token while auth is on.
+  bool protect_health = false;
+  /// Batches being processed at once, from the moment the handler takes one
+  /// until its reply is sent; further ones get 429 (before their body is
+  /// read when possible). 0 for no bound.
+  std::size_t max_batches_in_progress = 0;
+  /// The `Retry-After` of every 429.
+  std::chrono::seconds overload_retry_after{1};
+  /// The core's bound on pending drift events, named when the core refuses
+  /// a batch for it; 0 when unknown.
+  std::size_t max_pending_events = 0;
+};
+
 class daemon_handler final : public request_handler {
 public:
+  /// A handler without authentication or bound on batches in progress.
   daemon_handler(batch_gateway& gateway,
                  std::shared_ptr<prometheus::Registry> registry,
                  std::shared_ptr<const daemon_status> status);
+
+  daemon_handler(batch_gateway& gateway,
+                 std::shared_ptr<prometheus::Registry> registry,
+                 std::shared_ptr<const daemon_status> status,
+                 daemon_handler_settings settings);
 
   std::optional<http_response>
   check_header(const http::request_header<>& head) override;
 
   void handle(http_request&& req, responder reply) override;
 
+  /// Batches taken and not yet answered. Thread-safe.
+  std::size_t batches_in_progress() const;
+
 private:
+  class batch_slot;
+
   http_response metrics_response(const http_request& req) const;
+
+  /// The refusal for a request that lacks a valid token on a route that
+  /// needs one; none when the request may pass.
+  std::optional<http_response>
+  check_token(const http::request_header<>& head) const;
+
+  /// Counts a batch in; null when the bound is reached.
+  std::shared_ptr<batch_slot> take_batch_slot();
+
+  http_response too_many_batches(unsigned version, bool keep_alive);
 
   batch_gateway& gateway_;
   std::shared_ptr<prometheus::Registry> registry_;
   std::shared_ptr<const daemon_status> status_;
+  const daemon_handler_settings settings_;
+  const std::shared_ptr<spdlog::logger> log_;
+  // Shared with the slots, which may outlive the handler in a completion.
+  const std::shared_ptr<std::atomic<std::size_t>> batches_;
+  // Batches refused for the bound, and when that was last logged (steady
+  // clock ticks, 0 for never), so sustained overload is logged now and then.
+  std::atomic<std::uint64_t> refused_batches_{0};
+  std::atomic<std::chrono::steady_clock::rep> last_overload_warning_{0};
 };
 
 } // namespace deltascan::net
