@@ -1,13 +1,17 @@
 // The keep-alive pool behind scan submissions: which connection carries a
-// submission, when a dropped idle connection earns a retry, and how each
-// exchange ends in exactly one scan outcome.
+// submission, when a dropped idle connection earns a retry, how an https
+// scanner's certificate and name are checked, and how each exchange ends in
+// exactly one scan outcome.
 #include "net/http_scanner_transport.hpp"
 
 #include "actors/logging.hpp"
 #include "net/scanner_reply.hpp"
 
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -17,13 +21,18 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include "deltascan/version.hpp"
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <deque>
 #include <utility>
+#include <variant>
 #include <vector>
 
 namespace deltascan::net {
@@ -33,6 +42,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using error_code = boost::system::error_code;
+using tls_stream = beast::ssl_stream<beast::tcp_stream>;
 
 namespace {
 
@@ -43,6 +53,16 @@ constexpr std::uint64_t reply_body_limit = 1024 * 1024;
 constexpr std::size_t read_buffer_reserve = 4096;
 
 const std::string shutting_down = "scanner client shutting down";
+
+scan_outcome shutdown_outcome() {
+  return scan_outcome::failure(shutting_down, failure_kind::shutdown);
+}
+
+/// Timeouts are the scanner being slow; the rest is the network failing.
+failure_kind kind_of(const error_code& ec) {
+  return ec == beast::error::timeout ? failure_kind::timeout
+                                     : failure_kind::connection;
+}
 
 std::string make_authority(const scanner_endpoint& endpoint) {
   auto port = std::to_string(endpoint.port);
@@ -63,9 +83,54 @@ std::string make_target(std::string base_path) {
 /// reached it: on a reused idle connection, the scanner never saw it.
 bool is_stale_connection_error(const error_code& ec) {
   return ec == http::error::end_of_stream || ec == asio::error::eof ||
+         ec == asio::ssl::error::stream_truncated ||
          ec == asio::error::connection_reset ||
          ec == asio::error::connection_aborted ||
          ec == asio::error::broken_pipe;
+}
+
+/// A plain connection, or a TLS one over TCP.
+using stream_layers = std::variant<beast::tcp_stream, tls_stream>;
+
+stream_layers
+open_layers(const asio::strand<asio::io_context::executor_type>& ex,
+            asio::ssl::context* tls) {
+  if (tls != nullptr)
+    return stream_layers{std::in_place_type<tls_stream>, ex, *tls};
+  return stream_layers{std::in_place_type<beast::tcp_stream>, ex};
+}
+
+beast::tcp_stream& tcp_layer(stream_layers& layers) {
+  return std::visit(
+      [](auto& s) -> beast::tcp_stream& { return beast::get_lowest_layer(s); },
+      layers);
+}
+
+/// Makes the handshake check that the certificate names the scanner we
+/// meant (the CA check alone would accept any site the CA vouches for), and
+/// sends the name as SNI for scanners behind a shared address. False when
+/// OpenSSL could not take the name: connecting would then skip the check.
+bool expect_peer_name(tls_stream& stream, const std::string& host) {
+  auto* native = stream.native_handle();
+  auto* param = SSL_get0_param(native);
+  error_code not_address;
+  asio::ip::make_address(host, not_address);
+  if (!not_address)
+    return X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str()) == 1;
+  // SNI carries names only, never addresses.
+  X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+  return X509_VERIFY_PARAM_set1_host(param, host.c_str(), host.size()) == 1 &&
+         SSL_set_tlsext_host_name(native, host.c_str()) == 1;
+}
+
+/// A failed handshake as an operator reads it: OpenSSL's reason and, when
+/// the scanner's certificate was refused, what was wrong with it.
+std::string handshake_failure(const error_code& ec, tls_stream& stream) {
+  auto what = ec.message();
+  auto verify = SSL_get_verify_result(stream.native_handle());
+  if (verify != X509_V_OK)
+    what += std::string{": "} + X509_verify_cert_error_string(verify);
+  return what;
 }
 
 } // namespace
@@ -94,12 +159,16 @@ struct http_scanner_transport::job {
 
 /// One keep-alive connection to the scanner and the submission it carries.
 struct http_scanner_transport::connection {
-  explicit connection(const asio::strand<asio::io_context::executor_type>& ex)
-      : stream{ex} {
+  connection(const asio::strand<asio::io_context::executor_type>& ex,
+             asio::ssl::context* tls)
+      : layers{open_layers(ex, tls)}, stream{tcp_layer(layers)} {
     buffer.reserve(read_buffer_reserve);
   }
 
-  beast::tcp_stream stream;
+  /// What HTTP is written to and read from.
+  stream_layers layers;
+  /// The TCP layer: connects, closes, and carries the deadline.
+  beast::tcp_stream& stream;
   beast::flat_buffer buffer;
   std::optional<http::response_parser<http::string_body>> parser;
   std::optional<job> current;
@@ -162,7 +231,7 @@ void http_scanner_transport::submit(const scan_submission& submission,
   if (stopping_) {
     asio::post(strand_, [done = std::move(done)] {
       if (done)
-        done(scan_outcome::failure(shutting_down));
+        done(shutdown_outcome());
     });
     return;
   }
@@ -214,8 +283,7 @@ std::size_t http_scanner_transport::idle_connections() const {
 
 void http_scanner_transport::enqueue(job&& next) {
   if (stopping_)
-    return complete(std::move(next), scan_outcome::failure(shutting_down),
-                    false);
+    return complete(std::move(next), shutdown_outcome());
   auto& p = *pool_;
   if (!p.idle.empty()) {
     auto conn = std::move(p.idle.back());
@@ -233,7 +301,7 @@ void http_scanner_transport::enqueue(job&& next) {
 
 void http_scanner_transport::open_connection(job&& next) {
   auto& p = *pool_;
-  auto conn = std::make_shared<connection>(strand_);
+  auto conn = std::make_shared<connection>(strand_, opts_.tls.get());
   next.start_clock(opts_.timeout);
   conn->current = std::move(next);
   p.busy.push_back(conn);
@@ -251,7 +319,7 @@ void http_scanner_transport::open_connection(job&& next) {
           return self->fail_exchange(conn,
                                      "resolve " + self->opts_.endpoint.host +
                                          " failed: " + ec.message(),
-                                     true, false);
+                                     failure_kind::connection, false);
         self->pool_->endpoints = std::move(results);
         self->connect(conn);
       });
@@ -259,13 +327,14 @@ void http_scanner_transport::open_connection(job&& next) {
 
 void http_scanner_transport::connect(std::shared_ptr<connection> conn) {
   if (stopping_)
-    return fail_exchange(conn, shutting_down, false, false);
+    return fail_exchange(conn, shutting_down, failure_kind::shutdown, false);
   conn->stream.expires_at(conn->current->deadline);
   conn->stream.async_connect(*pool_->endpoints, [self = shared_from_this(),
                                                  conn](const error_code& ec,
                                                        const tcp::endpoint&) {
     if (!ec)
-      return self->start_exchange(conn);
+      return self->opts_.tls ? self->handshake(conn)
+                             : self->start_exchange(conn);
     if (!self->stopping_)
       self->pool_->endpoints.reset();
     auto what = ec == beast::error::timeout
@@ -273,8 +342,38 @@ void http_scanner_transport::connect(std::shared_ptr<connection> conn) {
                           std::to_string(self->opts_.timeout.count()) + " ms"
                     : "failed: " + ec.message();
     self->fail_exchange(conn, "connect to " + self->authority_ + " " + what,
-                        true, false);
+                        kind_of(ec), false);
   });
+}
+
+void http_scanner_transport::handshake(std::shared_ptr<connection> conn) {
+  if (stopping_)
+    return fail_exchange(conn, shutting_down, failure_kind::shutdown, false);
+  auto& tls = std::get<tls_stream>(conn->layers);
+  if (!expect_peer_name(tls, opts_.endpoint.host)) {
+    ERR_clear_error();
+    return fail_exchange(conn,
+                         "TLS with scanner " + authority_ +
+                             " cannot check the certificate's name " +
+                             opts_.endpoint.host,
+                         failure_kind::connection, false);
+  }
+  // The deadline set for the connect bounds the handshake too.
+  tls.async_handshake(
+      asio::ssl::stream_base::client,
+      [self = shared_from_this(), conn](const error_code& ec) {
+        if (!ec)
+          return self->start_exchange(conn);
+        auto& tls = std::get<tls_stream>(conn->layers);
+        auto what = ec == beast::error::timeout
+                        ? "timed out after " +
+                              std::to_string(self->opts_.timeout.count()) +
+                              " ms"
+                        : "failed: " + handshake_failure(ec, tls);
+        self->fail_exchange(
+            conn, "TLS handshake with scanner " + self->authority_ + " " + what,
+            kind_of(ec), false);
+      });
 }
 
 void http_scanner_transport::release(const std::shared_ptr<connection>& conn,
@@ -327,22 +426,26 @@ void http_scanner_transport::stop_everything() {
                    "and {} queued",
                    p.busy.size(), queued.size());
   for (auto& next : queued)
-    complete(std::move(next), scan_outcome::failure(shutting_down), false);
+    complete(std::move(next), shutdown_outcome());
 }
 
 // -- one exchange -------------------------------------------------------------
 
 void http_scanner_transport::start_exchange(std::shared_ptr<connection> conn) {
   if (stopping_)
-    return fail_exchange(conn, shutting_down, false, false);
+    return fail_exchange(conn, shutting_down, failure_kind::shutdown, false);
   conn->stream.expires_at(conn->current->deadline);
   conn->parser.emplace();
   conn->parser->body_limit(reply_body_limit);
-  http::async_write(
-      conn->stream, conn->current->request,
-      [self = shared_from_this(), conn](const error_code& ec, std::size_t) {
-        self->on_write(conn, ec);
-      });
+  std::visit(
+      [&](auto& stream) {
+        http::async_write(stream, conn->current->request,
+                          [self = shared_from_this(),
+                           conn](const error_code& ec, std::size_t) {
+                            self->on_write(conn, ec);
+                          });
+      },
+      conn->layers);
 }
 
 void http_scanner_transport::on_write(std::shared_ptr<connection> conn,
@@ -351,18 +454,22 @@ void http_scanner_transport::on_write(std::shared_ptr<connection> conn,
     return fail_exchange(conn,
                          "no reply within " +
                              std::to_string(opts_.timeout.count()) + " ms",
-                         true, false);
+                         failure_kind::timeout, false);
   if (ec)
     return fail_exchange(
-        conn, "sending to " + authority_ + " failed: " + ec.message(), true,
-        is_stale_connection_error(ec));
+        conn, "sending to " + authority_ + " failed: " + ec.message(),
+        failure_kind::connection, is_stale_connection_error(ec));
   if (stopping_)
-    return fail_exchange(conn, shutting_down, false, false);
-  http::async_read(
-      conn->stream, conn->buffer, *conn->parser,
-      [self = shared_from_this(), conn](const error_code& ec, std::size_t) {
-        self->on_read(conn, ec);
-      });
+    return fail_exchange(conn, shutting_down, failure_kind::shutdown, false);
+  std::visit(
+      [&](auto& stream) {
+        http::async_read(stream, conn->buffer, *conn->parser,
+                         [self = shared_from_this(), conn](const error_code& ec,
+                                                           std::size_t) {
+                           self->on_read(conn, ec);
+                         });
+      },
+      conn->layers);
 }
 
 void http_scanner_transport::on_read(std::shared_ptr<connection> conn,
@@ -374,21 +481,24 @@ void http_scanner_transport::on_read(std::shared_ptr<connection> conn,
       return fail_exchange(conn,
                            "no reply within " +
                                std::to_string(opts_.timeout.count()) + " ms",
-                           true, false);
+                           failure_kind::timeout, false);
     if (ec == http::error::end_of_stream || ec == asio::error::eof ||
         ec == http::error::partial_message)
-      return fail_exchange(conn, "connection closed by scanner", true,
-                           nothing_received);
+      return fail_exchange(conn, "connection closed by scanner",
+                           failure_kind::connection, nothing_received);
     if (ec == asio::error::connection_reset)
-      return fail_exchange(conn, "connection reset by scanner", true,
-                           nothing_received);
+      return fail_exchange(conn, "connection reset by scanner",
+                           failure_kind::connection, nothing_received);
+    // Bytes that are not HTTP are a broken exchange, not a reply the
+    // scanner meant: they count as a connection failure.
     if (ec.category() == error_code{http::error::bad_version}.category())
       return fail_exchange(conn,
                            "scanner reply is not valid HTTP: " + ec.message(),
-                           false, false);
+                           failure_kind::connection, false);
     return fail_exchange(
         conn, "reading reply from " + authority_ + " failed: " + ec.message(),
-        true, nothing_received && is_stale_connection_error(ec));
+        failure_kind::connection,
+        nothing_received && is_stale_connection_error(ec));
   }
   auto& reply = conn->parser->get();
   // Bytes after a complete reply mean the scanner and we disagree about
@@ -396,6 +506,7 @@ void http_scanner_transport::on_read(std::shared_ptr<connection> conn,
   auto keep = reply.keep_alive() && conn->buffer.size() == 0;
   auto status = reply.result_int();
   auto phrase = std::string{reply.reason()};
+  auto retry_after = std::string{reply[http::field::retry_after]};
   auto body = std::move(reply.body());
   auto finished = std::move(*conn->current);
   conn->current.reset();
@@ -404,19 +515,19 @@ void http_scanner_transport::on_read(std::shared_ptr<connection> conn,
   if (!keep)
     dispatch_queued();
   complete(std::move(finished),
-           interpret_scanner_reply(status, phrase, std::move(body)), false);
+           interpret_scanner_reply(status, phrase, std::move(body), retry_after,
+                                   std::chrono::system_clock::now()));
 }
 
 void http_scanner_transport::fail_exchange(
     const std::shared_ptr<connection>& conn, std::string reason,
-    bool connection_error, bool may_retry) {
+    failure_kind kind, bool may_retry) {
   auto failed = std::move(*conn->current);
   conn->current.reset();
   release(conn, false);
   if (stopping_) {
     dispatch_queued();
-    return complete(std::move(failed), scan_outcome::failure(shutting_down),
-                    false);
+    return complete(std::move(failed), shutdown_outcome());
   }
   if (may_retry && conn->reused && !failed.retried) {
     // The freed slot goes to the retry, ahead of the queue: the submission
@@ -427,23 +538,25 @@ void http_scanner_transport::fail_exchange(
     return open_connection(std::move(failed));
   }
   dispatch_queued();
-  complete(std::move(failed), scan_outcome::failure(std::move(reason)),
-           connection_error);
+  complete(std::move(failed), scan_outcome::failure(std::move(reason), kind));
 }
 
-void http_scanner_transport::complete(job&& finished, scan_outcome outcome,
-                                      bool connection_error) {
+void http_scanner_transport::complete(job&& finished, scan_outcome outcome) {
   auto& log = *pool_->log;
   if (outcome.accepted)
     log.debug("scanner submitted {} as scan {} ({})",
               finished.client_request_id, outcome.scan_id,
               outcome.created ? "created" : "existing");
-  else if (connection_error)
-    log.warn("scanner failed to submit {}: {}", finished.client_request_id,
-             outcome.reason);
+  // An unreachable or silent scanner is worth a warning at once; what the
+  // scanner answered is logged by whoever decides about retrying it.
+  else if (outcome.kind == failure_kind::connection ||
+           outcome.kind == failure_kind::timeout)
+    log.warn("scanner failed to submit {} ({}): {}", finished.client_request_id,
+             to_string(outcome.kind), outcome.reason);
   else
-    log.debug("scanner failed to submit {}: {}", finished.client_request_id,
-              outcome.reason);
+    log.debug("scanner failed to submit {} ({}, status {}): {}",
+              finished.client_request_id, to_string(outcome.kind),
+              outcome.status, outcome.reason);
   auto done = std::move(finished.done);
   if (done)
     done(std::move(outcome));

@@ -1,6 +1,7 @@
 // Carries scan submissions to the scanner's `POST /api/v1/scans` over a pool
-// of keep-alive HTTP/1.1 connections, so a burst of drift does not open (and
-// leave in TIME_WAIT) one TCP connection per submission.
+// of keep-alive HTTP/1.1 connections (TLS ones for an https scanner), so a
+// burst of drift does not open (and leave in TIME_WAIT) one TCP connection,
+// or pay one TLS handshake, per submission.
 #pragma once
 
 #include "actors/scanner_transport.hpp"
@@ -18,6 +19,10 @@
 #include <optional>
 #include <string>
 
+namespace boost::asio::ssl {
+class context;
+} // namespace boost::asio::ssl
+
 namespace deltascan::net {
 
 /// Where the scanner listens. `base_path` is empty or starts with `/` and has
@@ -32,11 +37,16 @@ struct scanner_endpoint {
 struct scanner_client_options {
   scanner_endpoint endpoint;
   /// Bounds one submission from the moment it gets a connection: connect,
-  /// write and read together, including the single retry.
+  /// TLS handshake, write and read together, including the single retry.
   std::chrono::milliseconds timeout{5000};
   /// Connections open at most at any time; the same number as
   /// `scanner.max_in_flight`, so in-flight submissions never wait for one.
   std::size_t max_connections = 64;
+  /// Null for an `http` scanner. Otherwise every connection is TLS with this
+  /// context (see `make_client_tls_context`): the scanner's certificate must
+  /// verify and name `endpoint.host` (a DNS name, or an IP address in its
+  /// subjectAltName), and the host name is sent as SNI.
+  std::shared_ptr<boost::asio::ssl::context> tls;
 };
 
 /// The production `scanner_transport`: HTTP/1.1 with keep-alive.
@@ -61,7 +71,11 @@ public:
   http_scanner_transport& operator=(const http_scanner_transport&) = delete;
 
   /// Thread-safe and never blocks. `done` runs exactly once on an io thread
-  /// of `ioc`, also when the transport is shut down.
+  /// of `ioc`, also when the transport is shut down. A failed outcome says
+  /// its kind: `connection` (connect, TLS, write or read failed, reset,
+  /// closed, not HTTP), `timeout`, `shutdown`, or what the scanner's answer
+  /// was (see `interpret_scanner_reply`), with `status` and, on 429 and 503,
+  /// the `Retry-After` wait.
   void submit(const scan_submission& submission, completion done) override;
 
   /// Sets or clears the scanner's API token for submissions made after this
@@ -89,6 +103,7 @@ private:
   void enqueue(job&& next);
   void open_connection(job&& next);
   void connect(std::shared_ptr<connection> conn);
+  void handshake(std::shared_ptr<connection> conn);
   void start_exchange(std::shared_ptr<connection> conn);
   void release(const std::shared_ptr<connection>& conn, bool keep);
   void dispatch_queued();
@@ -101,8 +116,8 @@ private:
   void on_read(std::shared_ptr<connection> conn,
                const boost::system::error_code& ec);
   void fail_exchange(const std::shared_ptr<connection>& conn,
-                     std::string reason, bool connection_error, bool may_retry);
-  void complete(job&& finished, scan_outcome outcome, bool connection_error);
+                     std::string reason, failure_kind kind, bool may_retry);
+  void complete(job&& finished, scan_outcome outcome);
 
   /// Serialises the pool and every connection's handlers. One strand is
   /// enough: a reply costs microseconds of work against the scanner's

@@ -1,13 +1,17 @@
 // Accepts the connections of runtime observers (and of deltascand, for the
-// stub scanner) and walks each through its requests: head, header check,
-// body, handler, response, each step under its own deadline, so that a slow
-// or broken client costs a bounded amount of time and memory.
+// stub scanner) and walks each through its requests: TLS handshake when the
+// endpoint is HTTPS, then head, header check, body, handler, response, each
+// step under its own deadline, so that a slow or broken client costs a
+// bounded amount of time and memory. Plain and TLS connections share one
+// session template: only the stream differs.
 #include "net/http_server.hpp"
 
 #include "actors/logging.hpp"
 #include "net/problem.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/bind_handler.hpp>
@@ -21,6 +25,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -31,6 +36,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -39,8 +45,10 @@ namespace deltascan::net {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
+using tls_stream = beast::ssl_stream<beast::tcp_stream>;
 
 namespace {
 
@@ -75,17 +83,17 @@ bool expects_continue(const http::request_header<>& head) {
 
 namespace detail {
 
-class server_session;
+class server_connection;
 
 /// The server's state, shared by the acceptor and every session so that it
 /// outlives the `http_server` object while connections remain.
 class http_listener : public std::enable_shared_from_this<http_listener> {
 public:
   http_listener(asio::io_context& ioc, std::shared_ptr<request_handler> handler,
-                server_limits limits)
+                server_limits limits, std::shared_ptr<ssl::context> tls)
       : ioc_{ioc}, strand_{asio::make_strand(ioc)}, acceptor_{strand_},
         retry_timer_{strand_}, handler_{std::move(handler)}, limits_{limits},
-        log_{component_logger("http")} {
+        tls_{std::move(tls)}, log_{component_logger("http")} {
     // nop
   }
 
@@ -110,6 +118,9 @@ public:
 
   const server_limits& limits() const { return limits_; }
 
+  /// Null when the endpoint is plain HTTP.
+  ssl::context* tls() const { return tls_.get(); }
+
   const std::shared_ptr<spdlog::logger>& log() const { return log_; }
 
   void request_started() {
@@ -126,7 +137,7 @@ public:
       admitted_.fetch_sub(1, std::memory_order_relaxed);
   }
 
-  void forget(const server_session* gone) {
+  void forget(const server_connection* gone) {
     std::lock_guard lock{sessions_mutex_};
     sessions_.erase(gone);
   }
@@ -148,6 +159,7 @@ private:
   // Immutable after construction.
   const std::shared_ptr<request_handler> handler_;
   const server_limits limits_;
+  const std::shared_ptr<ssl::context> tls_;
   const std::shared_ptr<spdlog::logger> log_;
 
   // Written by `listen` before `start`, read from any thread.
@@ -161,45 +173,75 @@ private:
   // Weak so that a finished session goes away on its own; sessions remove
   // themselves in their destructor.
   std::mutex sessions_mutex_;
-  std::unordered_map<const server_session*, std::weak_ptr<server_session>>
+  std::unordered_map<const server_connection*, std::weak_ptr<server_connection>>
       sessions_;
 };
 
-/// One client connection: reads requests one after the other, hands each to
-/// the handler, writes its response, and closes the connection when the
-/// rules (or a deadline) say so. Runs on its own strand; owned by the
-/// pending operation, or by the responder while the handler works.
-class server_session : public std::enable_shared_from_this<server_session> {
+/// What the listener and a handler's responder need of a connection,
+/// whichever stream carries it. Every entry point is thread-safe.
+class server_connection
+    : public std::enable_shared_from_this<server_connection> {
 public:
+  virtual ~server_connection() = default;
+
+  virtual void start() = 0;
+  virtual void drain() = 0;
+  virtual void abort() = 0;
+  virtual void deliver(http_response res) = 0;
+  virtual void abandon() = 0;
+};
+
+/// One client connection: completes the TLS handshake when `Stream` is a TLS
+/// stream, reads requests one after the other, hands each to the handler,
+/// writes its response, and closes the connection when the rules (or a
+/// deadline) say so. Runs on its own strand; owned by the pending operation,
+/// or by the responder while the handler works.
+template <class Stream>
+class server_session final : public server_connection {
+public:
+  static constexpr bool is_tls = std::is_same_v<Stream, tls_stream>;
+
   server_session(tcp::socket&& socket,
                  std::shared_ptr<detail::http_listener> owner, bool admitted,
                  std::uint64_t id);
 
-  ~server_session();
+  ~server_session() override;
 
   server_session(const server_session&) = delete;
   server_session& operator=(const server_session&) = delete;
 
   // -- thread-safe entry points -----------------------------------------------
 
-  void start();
-  void drain();
-  void abort();
-  void deliver(http_response res);
-  void abandon();
+  void start() override;
+  void drain() override;
+  void abort() override;
+  void deliver(http_response res) override;
+  void abandon() override;
 
 private:
   enum class phase {
-    waiting,  // for the first byte of a request
-    reading,  // a request's head or body
-    handling, // the handler has the request
-    writing,  // a response
-    closing,  // discarding what the client still sends
+    handshaking, // TLS, before the first request
+    waiting,     // for the first byte of a request
+    reading,     // a request's head or body
+    handling,    // the handler has the request
+    writing,     // a response
+    closing,     // discarding what the client still sends
     closed,
   };
 
+  static Stream open_stream(tcp::socket&& socket, http_listener& owner);
+
+  std::shared_ptr<server_session> self() {
+    return std::static_pointer_cast<server_session>(shared_from_this());
+  }
+
+  /// The TCP layer under the stream, which carries the deadlines.
+  beast::tcp_stream& tcp_layer() { return beast::get_lowest_layer(stream_); }
+
   // -- one request, in order --------------------------------------------------
 
+  void handshake();
+  void on_handshake(error_code ec);
   void wait_for_request();
   void on_first_bytes(error_code ec, std::size_t n);
   void read_head();
@@ -219,6 +261,8 @@ private:
   void on_read_error(error_code ec);
   void reject(http::status status, std::string_view detail);
   void linger_close();
+  void on_tls_shutdown(error_code ec);
+  void half_close();
   void discard_input();
   void on_discarded(error_code ec, std::size_t n);
   void close(std::string_view reason);
@@ -227,7 +271,7 @@ private:
   void end_request();
 
   const asio::any_io_executor executor_;
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::empty_body>> continue_;
@@ -236,10 +280,14 @@ private:
   const std::shared_ptr<spdlog::logger> log_;
   const bool admitted_;
   const std::uint64_t id_;
+  /// The first request's head (and the TLS handshake before it) must arrive
+  /// by then, so that a client that connects and says nothing is cut off
+  /// like a slow one.
+  std::chrono::steady_clock::time_point first_head_deadline_;
   std::string peer_;
   /// "METHOD target" of the current request, for log lines.
   std::string request_line_;
-  phase phase_ = phase::waiting;
+  phase phase_ = is_tls ? phase::handshaking : phase::waiting;
   bool first_request_ = true;
   bool request_keep_alive_ = false;
   bool draining_ = false;
@@ -250,7 +298,7 @@ private:
 /// Routes a handler's reply (or its absence) back to the session's strand.
 class server_session_sink final : public responder::sink {
 public:
-  explicit server_session_sink(std::shared_ptr<server_session> target)
+  explicit server_session_sink(std::shared_ptr<server_connection> target)
       : session_{std::move(target)} {
     // nop
   }
@@ -262,65 +310,116 @@ public:
   void abandon() override { session_->abandon(); }
 
 private:
-  std::shared_ptr<server_session> session_;
+  std::shared_ptr<server_connection> session_;
 };
 
 // -- session: construction and entry points -----------------------------------
 
-server_session::server_session(tcp::socket&& socket,
-                               std::shared_ptr<detail::http_listener> owner,
-                               bool admitted, std::uint64_t id)
-    : executor_{socket.get_executor()}, stream_{std::move(socket)},
-      owner_{std::move(owner)}, log_{owner_->log()}, admitted_{admitted},
-      id_{id} {
+template <class Stream>
+server_session<Stream>::server_session(
+    tcp::socket&& socket, std::shared_ptr<detail::http_listener> owner,
+    bool admitted, std::uint64_t id)
+    : executor_{socket.get_executor()},
+      stream_{open_stream(std::move(socket), *owner)}, owner_{std::move(owner)},
+      log_{owner_->log()}, admitted_{admitted}, id_{id} {
   buffer_.reserve(read_buffer_bytes);
   error_code ec;
-  auto peer = stream_.socket().remote_endpoint(ec);
+  auto peer = tcp_layer().socket().remote_endpoint(ec);
   peer_ = ec ? std::string{"unknown peer"} : endpoint_text(peer);
 }
 
-server_session::~server_session() {
+template <class Stream>
+Stream server_session<Stream>::open_stream(tcp::socket&& socket,
+                                           http_listener& owner) {
+  if constexpr (is_tls)
+    return Stream{std::move(socket), *owner.tls()};
+  else
+    return Stream{std::move(socket)};
+}
+
+template <class Stream>
+server_session<Stream>::~server_session() {
   close("session ended");
   owner_->forget(this);
 }
 
-void server_session::start() {
-  asio::post(executor_, [self = shared_from_this()] {
+template <class Stream>
+void server_session<Stream>::start() {
+  asio::post(executor_, [self = self()] {
     self->log_->debug("http opened connection {} from {}", self->id_,
                       self->peer_);
-    self->wait_for_request();
+    self->first_head_deadline_ = std::chrono::steady_clock::now() +
+                                 self->owner_->limits().header_timeout;
+    if constexpr (is_tls)
+      self->handshake();
+    else
+      self->wait_for_request();
   });
 }
 
-void server_session::drain() {
-  asio::post(executor_, [self = shared_from_this()] {
+template <class Stream>
+void server_session<Stream>::drain() {
+  asio::post(executor_, [self = self()] {
     self->draining_ = true;
-    // A request that has started finishes; an idle connection has nothing
-    // to finish.
-    if (self->phase_ == phase::waiting)
+    // A request that has started finishes; an idle connection (or one still
+    // shaking hands) has nothing to finish.
+    // TODO: an idle TLS connection closes without a close_notify alert,
+    // because its pending read cannot share the stream with a TLS shutdown;
+    // clients see a truncated but complete exchange.
+    if (self->phase_ == phase::waiting || self->phase_ == phase::handshaking)
       self->close("server draining");
   });
 }
 
-void server_session::abort() {
-  asio::post(executor_,
-             [self = shared_from_this()] { self->close("server aborted"); });
+template <class Stream>
+void server_session<Stream>::abort() {
+  asio::post(executor_, [self = self()] { self->close("server aborted"); });
 }
 
-void server_session::deliver(http_response res) {
-  asio::post(executor_,
-             [self = shared_from_this(), res = std::move(res)]() mutable {
-               self->on_response(std::move(res));
-             });
+template <class Stream>
+void server_session<Stream>::deliver(http_response res) {
+  asio::post(executor_, [self = self(), res = std::move(res)]() mutable {
+    self->on_response(std::move(res));
+  });
 }
 
-void server_session::abandon() {
-  asio::post(executor_, [self = shared_from_this()] { self->on_abandoned(); });
+template <class Stream>
+void server_session<Stream>::abandon() {
+  asio::post(executor_, [self = self()] { self->on_abandoned(); });
 }
 
 // -- session: one request -----------------------------------------------------
 
-void server_session::wait_for_request() {
+template <class Stream>
+void server_session<Stream>::handshake() {
+  tcp_layer().expires_at(first_head_deadline_);
+  stream_.async_handshake(
+      ssl::stream_base::server,
+      beast::bind_front_handler(&server_session::on_handshake, self()));
+}
+
+template <class Stream>
+void server_session<Stream>::on_handshake(error_code ec) {
+  if (phase_ == phase::closed)
+    return;
+  if (ec) {
+    // Plain HTTP sent to the TLS port, a client certificate missing or
+    // signed by another CA, a scanner probing the port: that client's
+    // problem, so no warning.
+    close(ec == beast::error::timeout
+              ? std::string{"timed out in the TLS handshake"}
+              : "TLS handshake failed: " + ec.message());
+    return;
+  }
+  if (draining_) {
+    close("server draining");
+    return;
+  }
+  wait_for_request();
+}
+
+template <class Stream>
+void server_session<Stream>::wait_for_request() {
   const auto& limits = owner_->limits();
   parser_.emplace();
   parser_->body_limit(limits.max_body_bytes);
@@ -332,17 +431,17 @@ void server_session::wait_for_request() {
     return;
   }
   phase_ = phase::waiting;
-  // The first request's head deadline runs from the connection's start, so
-  // that a client that connects and says nothing is cut off like a slow one.
-  stream_.expires_after(first_request_ ? limits.header_timeout
-                                       : limits.idle_timeout);
+  if (first_request_)
+    tcp_layer().expires_at(first_head_deadline_);
+  else
+    tcp_layer().expires_after(limits.idle_timeout);
   stream_.async_read_some(
       buffer_.prepare(beast::read_size(buffer_, read_buffer_bytes)),
-      beast::bind_front_handler(&server_session::on_first_bytes,
-                                shared_from_this()));
+      beast::bind_front_handler(&server_session::on_first_bytes, self()));
 }
 
-void server_session::on_first_bytes(error_code ec, std::size_t n) {
+template <class Stream>
+void server_session<Stream>::on_first_bytes(error_code ec, std::size_t n) {
   if (phase_ == phase::closed)
     return;
   if (ec) {
@@ -353,16 +452,18 @@ void server_session::on_first_bytes(error_code ec, std::size_t n) {
   read_head();
 }
 
-void server_session::read_head() {
+template <class Stream>
+void server_session<Stream>::read_head() {
   phase_ = phase::reading;
   if (!first_request_)
-    stream_.expires_after(owner_->limits().header_timeout);
+    tcp_layer().expires_after(owner_->limits().header_timeout);
   http::async_read_header(
       stream_, buffer_, *parser_,
-      beast::bind_front_handler(&server_session::on_head, shared_from_this()));
+      beast::bind_front_handler(&server_session::on_head, self()));
 }
 
-void server_session::on_head(error_code ec, std::size_t) {
+template <class Stream>
+void server_session<Stream>::on_head(error_code ec, std::size_t) {
   if (phase_ == phase::closed)
     return;
   if (ec) {
@@ -411,16 +512,18 @@ void server_session::on_head(error_code ec, std::size_t) {
     read_body();
 }
 
-void server_session::send_continue() {
+template <class Stream>
+void server_session<Stream>::send_continue() {
   phase_ = phase::writing;
   continue_.emplace(http::status::continue_, 11);
-  stream_.expires_after(owner_->limits().write_timeout);
-  http::async_write(stream_, *continue_,
-                    beast::bind_front_handler(&server_session::on_continue_sent,
-                                              shared_from_this()));
+  tcp_layer().expires_after(owner_->limits().write_timeout);
+  http::async_write(
+      stream_, *continue_,
+      beast::bind_front_handler(&server_session::on_continue_sent, self()));
 }
 
-void server_session::on_continue_sent(error_code ec, std::size_t) {
+template <class Stream>
+void server_session<Stream>::on_continue_sent(error_code ec, std::size_t) {
   if (phase_ == phase::closed)
     return;
   continue_.reset();
@@ -432,15 +535,16 @@ void server_session::on_continue_sent(error_code ec, std::size_t) {
   read_body();
 }
 
-void server_session::read_body() {
+template <class Stream>
+void server_session<Stream>::read_body() {
   phase_ = phase::reading;
-  stream_.expires_after(owner_->limits().body_timeout);
-  http::async_read(
-      stream_, buffer_, *parser_,
-      beast::bind_front_handler(&server_session::on_body, shared_from_this()));
+  tcp_layer().expires_after(owner_->limits().body_timeout);
+  http::async_read(stream_, buffer_, *parser_,
+                   beast::bind_front_handler(&server_session::on_body, self()));
 }
 
-void server_session::on_body(error_code ec, std::size_t) {
+template <class Stream>
+void server_session<Stream>::on_body(error_code ec, std::size_t) {
   if (phase_ == phase::closed)
     return;
   if (ec) {
@@ -450,12 +554,13 @@ void server_session::on_body(error_code ec, std::size_t) {
   dispatch_request();
 }
 
-void server_session::dispatch_request() {
+template <class Stream>
+void server_session<Stream>::dispatch_request() {
   phase_ = phase::handling;
   // The handler may wait on actors for a while; the write re-arms the
   // deadline.
-  stream_.expires_never();
-  responder reply{std::make_shared<server_session_sink>(shared_from_this())};
+  tcp_layer().expires_never();
+  responder reply{std::make_shared<server_session_sink>(self())};
   try {
     owner_->handler().handle(parser_->release(), std::move(reply));
   } catch (const std::exception& e) {
@@ -465,7 +570,8 @@ void server_session::dispatch_request() {
   }
 }
 
-void server_session::on_response(http_response res) {
+template <class Stream>
+void server_session<Stream>::on_response(http_response res) {
   if (phase_ != phase::handling) {
     log_->debug("http dropped the reply to {} on connection {}: "
                 "connection already closed",
@@ -475,7 +581,8 @@ void server_session::on_response(http_response res) {
   write_response(std::move(res), false);
 }
 
-void server_session::on_abandoned() {
+template <class Stream>
+void server_session<Stream>::on_abandoned() {
   if (phase_ != phase::handling)
     return;
   log_->warn("http handler dropped {} without a reply; closing connection {}",
@@ -483,7 +590,9 @@ void server_session::on_abandoned() {
   close("request abandoned by the handler");
 }
 
-void server_session::write_response(http_response res, bool force_close) {
+template <class Stream>
+void server_session<Stream>::write_response(http_response res,
+                                            bool force_close) {
   if (!res.has_content_length() && !res.chunked()) {
     try {
       res.prepare_payload();
@@ -501,13 +610,15 @@ void server_session::write_response(http_response res, bool force_close) {
   res.keep_alive(keep_alive);
   response_ = std::move(res);
   phase_ = phase::writing;
-  stream_.expires_after(owner_->limits().write_timeout);
+  tcp_layer().expires_after(owner_->limits().write_timeout);
   http::async_write(stream_, response_,
                     beast::bind_front_handler(&server_session::on_written,
-                                              shared_from_this(), keep_alive));
+                                              self(), keep_alive));
 }
 
-void server_session::on_written(bool keep_alive, error_code ec, std::size_t) {
+template <class Stream>
+void server_session<Stream>::on_written(bool keep_alive, error_code ec,
+                                        std::size_t) {
   if (phase_ == phase::closed)
     return;
   end_request();
@@ -528,7 +639,8 @@ void server_session::on_written(bool keep_alive, error_code ec, std::size_t) {
 
 // -- session: errors and closing ----------------------------------------------
 
-void server_session::on_read_error(error_code ec) {
+template <class Stream>
+void server_session<Stream>::on_read_error(error_code ec) {
   if (ec == http::error::body_limit) {
     auto limit = owner_->limits().max_body_bytes;
     // A declared length over the limit fails before the head counts as
@@ -547,7 +659,10 @@ void server_session::on_read_error(error_code ec) {
     reject(http::status::request_header_fields_too_large,
            "request head exceeds the limit of " +
                std::to_string(max_head_bytes) + " bytes");
-  } else if (ec == http::error::end_of_stream || ec == asio::error::eof) {
+  } else if (ec == http::error::end_of_stream || ec == asio::error::eof ||
+             ec == ssl::error::stream_truncated) {
+    // A TLS client that closes without close_notify truncates the stream;
+    // between requests that is an ordinary close.
     close("closed by the client");
   } else if (ec == http::error::partial_message) {
     close("closed by the client in the middle of a request");
@@ -567,7 +682,9 @@ void server_session::on_read_error(error_code ec) {
   }
 }
 
-void server_session::reject(http::status status, std::string_view detail) {
+template <class Stream>
+void server_session<Stream>::reject(http::status status,
+                                    std::string_view detail) {
   begin_request();
   log_->debug("http rejected a request on connection {} from {}: {}", id_,
               peer_, detail);
@@ -575,32 +692,63 @@ void server_session::reject(http::status status, std::string_view detail) {
   write_response(make_problem(status, detail, version, false), true);
 }
 
-void server_session::linger_close() {
+template <class Stream>
+void server_session<Stream>::linger_close() {
+  phase_ = phase::closing;
+  parser_.reset();
+  buffer_.clear();
+  // One bound for the whole goodbye: the TLS close_notify exchange and the
+  // discarding after it.
+  tcp_layer().expires_after(owner_->limits().linger_timeout);
+  if constexpr (is_tls) {
+    // close_notify tells the client that the response ended here and was
+    // not cut off by an attacker.
+    stream_.async_shutdown(
+        beast::bind_front_handler(&server_session::on_tls_shutdown, self()));
+  } else {
+    half_close();
+  }
+}
+
+template <class Stream>
+void server_session<Stream>::on_tls_shutdown(error_code ec) {
+  if (phase_ == phase::closed)
+    return;
+  // Most clients close without answering our close_notify; that ends the
+  // shutdown with an error, and is no reason to skip the TCP goodbye.
+  if (ec == beast::error::timeout) {
+    close("timed out closing TLS");
+    return;
+  }
+  half_close();
+}
+
+template <class Stream>
+void server_session<Stream>::half_close() {
   // Closing a socket with unread input makes the kernel send a reset, which
   // can destroy the response before the client reads it. Half-close and
   // discard what the client still sends, within a bound, before closing.
-  phase_ = phase::closing;
+  // Under TLS the discarded bytes are read below the TLS layer: they are
+  // thrown away unread anyway.
   error_code ec;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  tcp_layer().socket().shutdown(tcp::socket::shutdown_send, ec);
   if (ec) {
     close("closed after the response");
     return;
   }
-  parser_.reset();
-  buffer_.clear();
   discarded_bytes_ = 0;
-  stream_.expires_after(owner_->limits().linger_timeout);
   discard_input();
 }
 
-void server_session::discard_input() {
-  stream_.async_read_some(
+template <class Stream>
+void server_session<Stream>::discard_input() {
+  tcp_layer().async_read_some(
       buffer_.prepare(beast::read_size(buffer_, read_buffer_bytes)),
-      beast::bind_front_handler(&server_session::on_discarded,
-                                shared_from_this()));
+      beast::bind_front_handler(&server_session::on_discarded, self()));
 }
 
-void server_session::on_discarded(error_code ec, std::size_t n) {
+template <class Stream>
+void server_session<Stream>::on_discarded(error_code ec, std::size_t n) {
   if (phase_ == phase::closed)
     return;
   discarded_bytes_ += n;
@@ -611,24 +759,27 @@ void server_session::on_discarded(error_code ec, std::size_t n) {
   discard_input();
 }
 
-void server_session::close(std::string_view reason) {
+template <class Stream>
+void server_session<Stream>::close(std::string_view reason) {
   if (phase_ == phase::closed)
     return;
   phase_ = phase::closed;
-  stream_.close();
+  tcp_layer().close();
   end_request();
   owner_->connection_closed(admitted_);
   log_->debug("http closed connection {} from {}: {}", id_, peer_, reason);
 }
 
-void server_session::begin_request() {
+template <class Stream>
+void server_session<Stream>::begin_request() {
   if (request_counted_)
     return;
   request_counted_ = true;
   owner_->request_started();
 }
 
-void server_session::end_request() {
+template <class Stream>
+void server_session<Stream>::end_request() {
   if (!request_counted_)
     return;
   request_counted_ = false;
@@ -674,7 +825,8 @@ void http_listener::start() {
       return;
     }
     self->accepting_ = true;
-    self->log_->info("http accepting connections on {}",
+    self->log_->info("http accepting {} connections on {}",
+                     self->tls_ ? "HTTPS" : "HTTP",
                      endpoint_text(self->local_endpoint()));
     self->do_accept();
   });
@@ -697,7 +849,7 @@ void http_listener::on_stop(bool abort_connections) {
   retry_timer_.cancel();
   // Lock the sessions outside the mutex: dropping the last reference runs a
   // session's destructor, which takes the mutex.
-  std::vector<std::weak_ptr<server_session>> open;
+  std::vector<std::weak_ptr<server_connection>> open;
   {
     std::lock_guard lock{sessions_mutex_};
     open.reserve(sessions_.size());
@@ -757,8 +909,13 @@ void http_listener::on_accept(error_code ec, tcp::socket socket) {
                limits_.max_connections);
   }
   connections_.fetch_add(1, std::memory_order_relaxed);
-  auto s = std::make_shared<server_session>(
-      std::move(socket), shared_from_this(), admitted, ++next_session_id_);
+  std::shared_ptr<server_connection> s;
+  if (tls_)
+    s = std::make_shared<server_session<tls_stream>>(
+        std::move(socket), shared_from_this(), admitted, ++next_session_id_);
+  else
+    s = std::make_shared<server_session<beast::tcp_stream>>(
+        std::move(socket), shared_from_this(), admitted, ++next_session_id_);
   {
     std::lock_guard lock{sessions_mutex_};
     sessions_.emplace(s.get(), s);
@@ -781,9 +938,10 @@ std::string endpoint_text(const tcp::endpoint& ep) {
 
 http_server::http_server(asio::io_context& ioc,
                          std::shared_ptr<request_handler> handler,
-                         server_limits limits)
+                         server_limits limits,
+                         std::shared_ptr<ssl::context> tls)
     : impl_{std::make_shared<detail::http_listener>(ioc, std::move(handler),
-                                                    limits)} {
+                                                    limits, std::move(tls))} {
   // nop
 }
 

@@ -1,7 +1,8 @@
 // The HTTP/1.1 server deltascand takes runtime event batches on (and serves
 // metrics and health on), also used by the stub scanner. It owns the
-// transport rules: deadlines, body limits, keep-alive, connection bounds and
-// draining at shutdown; what a request means is left to a request_handler.
+// transport rules: TLS, deadlines, body limits, keep-alive, connection bounds
+// and draining at shutdown; what a request means is left to a
+// request_handler.
 #pragma once
 
 #include "net/request_handler.hpp"
@@ -14,6 +15,10 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+
+namespace boost::asio::ssl {
+class context;
+} // namespace boost::asio::ssl
 
 namespace deltascan::net {
 
@@ -43,6 +48,8 @@ struct server_limits {
 
 /// Accepts connections and runs one session per connection on its own
 /// strand of the io_context; run the io_context on as many threads as wanted.
+/// With a TLS context, every connection starts with a TLS handshake (bounded
+/// by `header_timeout`); a client that fails it loses only its connection.
 ///
 /// Every member function is thread-safe except `listen`, which must come
 /// before `start`. The server's state outlives the object while connections
@@ -50,9 +57,12 @@ struct server_limits {
 /// (asynchronously), so destroy it before the io_context.
 class http_server {
 public:
+  /// `tls` null serves plain HTTP; otherwise HTTPS with that context (see
+  /// `make_server_tls_context`), which the server keeps alive.
   http_server(boost::asio::io_context& ioc,
               std::shared_ptr<request_handler> handler,
-              server_limits limits = {});
+              server_limits limits = {},
+              std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
 
   ~http_server();
 

@@ -1,9 +1,12 @@
 // deltascan-stub-scanner: the stand-in scanner API as a process, for running
 // deltascand locally, for integration tests and for benchmarks. It prints
 // `listening on HOST:PORT` on stdout once it accepts scan submissions (the
-// real port when port 0 was asked for); logs go to stderr.
+// real port when port 0 was asked for); logs go to stderr. With --tls-cert
+// and --tls-key it serves HTTPS, for testing deltascand against an https
+// scanner (and with --tls-client-ca, one that demands client certificates).
 #include "net/http_server.hpp"
 #include "net/stub_scanner.hpp"
+#include "net/tls_context.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -71,6 +74,7 @@ int main(int argc, char** argv) {
   std::uint64_t seed = 1;
   unsigned io_threads = 1;
   std::string log_level = "info";
+  deltascan::net::server_tls_files tls;
   app.add_option("--listen", listen, "HOST:PORT to listen on; port 0 picks one")
       ->capture_default_str();
   app.add_option("--latency-ms", latency_ms, "delay before each reply")
@@ -89,7 +93,18 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember(
           {"trace", "debug", "info", "warn", "error", "critical", "off"}))
       ->capture_default_str();
+  app.add_option("--tls-cert", tls.cert_file,
+                 "PEM certificate chain; serves HTTPS when set");
+  app.add_option("--tls-key", tls.key_file, "PEM private key of --tls-cert");
+  app.add_option("--tls-client-ca", tls.client_ca_file,
+                 "PEM CA bundle that client certificates must chain to");
   CLI11_PARSE(app, argc, argv);
+  if (tls.cert_file.empty() != tls.key_file.empty() ||
+      (!tls.client_ca_file.empty() && tls.cert_file.empty())) {
+    std::cerr << "--tls-cert and --tls-key go together, and --tls-client-ca "
+                 "needs both\n";
+    return 2;
+  }
 
   // Logs go to stderr so that stdout carries only the address line scripts
   // read.
@@ -110,16 +125,26 @@ int main(int argc, char** argv) {
   options.seed = seed;
   auto stub = std::make_shared<deltascan::net::stub_scanner>(ioc.get_executor(),
                                                              options);
-  deltascan::net::http_server server{ioc, stub};
+  std::shared_ptr<boost::asio::ssl::context> tls_context;
+  if (!tls.cert_file.empty()) {
+    auto made = deltascan::net::make_server_tls_context(tls, "tls");
+    if (!made) {
+      log->error("stub-scanner cannot serve HTTPS: {}", made.error);
+      return 2;
+    }
+    tls_context = std::move(made.context);
+  }
+  deltascan::net::http_server server{ioc, stub, {}, tls_context};
   if (auto ec = server.listen(*endpoint)) {
     log->error("stub-scanner failed to listen on {}: {}",
                deltascan::net::endpoint_text(*endpoint), ec.message());
     return 1;
   }
   auto bound = deltascan::net::endpoint_text(server.local_endpoint());
-  log->info("stub-scanner listening on {} (latency {} ms, failure rate {}, "
-            "seed {})",
-            bound, latency_ms, failure_rate, seed);
+  log->info("stub-scanner listening on {} over {} (latency {} ms, failure "
+            "rate {}, seed {})",
+            bound, tls_context ? "HTTPS" : "HTTP", latency_ms, failure_rate,
+            seed);
   std::cout << "listening on " << bound << std::endl;
   server.start();
 
