@@ -6,9 +6,11 @@
 #include "config/config_reload.hpp"
 #include "config/token_file.hpp"
 #include "daemon/logging_setup.hpp"
+#include "net/bearer_auth.hpp"
 #include "net/daemon_handler.hpp"
 #include "net/http_scanner_transport.hpp"
 #include "net/http_server.hpp"
+#include "net/tls_context.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -22,7 +24,9 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <string>
 #include <thread>
+#include <vector>
 
 namespace deltascan {
 
@@ -51,6 +55,9 @@ struct daemon_app::impl {
   std::unique_ptr<actor_core> core;
   std::shared_ptr<net::daemon_status> status =
       std::make_shared<net::daemon_status>();
+  // Always present, off while server.auth.token_file is empty, so that a
+  // reload can turn authentication on or off.
+  std::shared_ptr<net::bearer_auth> auth = std::make_shared<net::bearer_auth>();
   std::shared_ptr<net::daemon_handler> handler;
   std::unique_ptr<net::http_server> server;
   bool started = false;
@@ -70,6 +77,38 @@ std::optional<std::string> read_token(const daemon_config& config,
     return "scanner.token_file: " + read.error;
   token = std::move(read.token);
   return std::nullopt;
+}
+
+// Reads the observers' accepted tokens named by the configuration; none
+// when authentication is off.
+std::optional<std::string>
+read_ingress_tokens(const daemon_config& config,
+                    std::optional<std::vector<std::string>>& tokens) {
+  tokens.reset();
+  if (config.server.auth.token_file.empty())
+    return std::nullopt;
+  auto read = read_token_list(config.server.auth.token_file);
+  if (!read.error.empty())
+    return "server.auth.token_file: " + read.error;
+  tokens = std::move(read.tokens);
+  return std::nullopt;
+}
+
+// Puts the tokens read by `read_ingress_tokens` in force.
+void apply_ingress_tokens(net::bearer_auth& auth,
+                          const std::optional<std::vector<std::string>>& tokens,
+                          bool starting) {
+  auto log = component_logger("deltascand");
+  if (!tokens) {
+    if (!starting && auth.enabled())
+      log->warn("deltascand turned off authentication of batches: "
+                "server.auth.token_file is empty");
+    auth.accept_all();
+    return;
+  }
+  auth.accept_only(*tokens);
+  log->info("deltascand accepts batches with {} bearer token(s)",
+            tokens->size());
 }
 
 std::optional<asio::ip::tcp::endpoint> resolve_listen(const host_port& listen,
@@ -105,11 +144,20 @@ core_settings make_core_settings(const daemon_config& config) {
   result.limits.max_events = config.server.max_batch_events;
   result.purge_interval = config.dedup.purge_interval;
   result.max_in_flight = config.scanner.max_in_flight;
-  // The transport's timeout bounds each attempt; the shard's own deadline
-  // only catches a transport that never answers, so it leaves a margin.
-  auto attempts = static_cast<long>(config.scanner.retry.max_attempts);
-  result.submission_timeout =
-      config.scanner.timeout * attempts + std::chrono::seconds{5};
+  const auto& retry = config.scanner.retry;
+  result.retry =
+      retry_policy{retry.max_attempts, retry.initial_backoff, retry.max_backoff,
+                   retry.budget, retry.max_retry_after};
+  result.breaker =
+      breaker_policy{config.scanner.breaker.failures,
+                     std::chrono::duration_cast<std::chrono::milliseconds>(
+                         config.scanner.breaker.open_duration)};
+  result.batch_deadline = config.server.batch_deadline;
+  result.max_pending_events = config.server.max_pending_events;
+  const auto& limits = config.ingress.rate_limit;
+  result.per_node = bucket_limit{limits.per_node.rate, limits.per_node.burst};
+  result.per_tenant =
+      bucket_limit{limits.per_tenant.rate, limits.per_tenant.burst};
   return result;
 }
 
@@ -133,10 +181,33 @@ std::optional<std::string> daemon_app::start() {
   std::optional<std::string> token;
   if (auto err = read_token(config_, token))
     return err;
+  std::optional<std::vector<std::string>> ingress_tokens;
+  if (auto err = read_ingress_tokens(config_, ingress_tokens))
+    return err;
   std::string resolve_error;
   auto endpoint = resolve_listen(config_.server.listen, resolve_error);
   if (!endpoint)
     return resolve_error;
+  // Certificates are loaded before anything starts, so a bad file stops
+  // start-up with one message instead of failing every handshake.
+  std::shared_ptr<boost::asio::ssl::context> server_tls;
+  if (config_.server.tls.enabled()) {
+    const auto& tls = config_.server.tls;
+    auto made = net::make_server_tls_context(
+        {tls.cert_file, tls.key_file, tls.client_ca_file}, "server.tls");
+    if (!made)
+      return made.error;
+    server_tls = std::move(made.context);
+  }
+  std::shared_ptr<boost::asio::ssl::context> scanner_tls;
+  if (config_.scanner.url.scheme == "https") {
+    const auto& tls = config_.scanner.tls;
+    auto made = net::make_client_tls_context(
+        {tls.ca_file, tls.cert_file, tls.key_file}, "scanner.tls");
+    if (!made)
+      return made.error;
+    scanner_tls = std::move(made.context);
+  }
   auto settings = make_core_settings(config_);
   m.options = std::make_shared<live_runtime_options>(config_.runtime);
   m.metrics = std::make_unique<core_metrics>(*m.registry, settings.shards);
@@ -147,16 +218,26 @@ std::optional<std::string> daemon_app::start() {
                              config_.scanner.url.base_path};
   client_options.timeout = config_.scanner.timeout;
   client_options.max_connections = config_.scanner.max_in_flight;
+  client_options.tls = std::move(scanner_tls);
   m.transport = net::http_scanner_transport::make(m.client_ioc, client_options);
   m.transport->set_bearer_token(std::move(token));
   m.core = std::make_unique<actor_core>(*m.system, settings, m.transport,
                                         m.options, m.metrics.get());
-  m.handler =
-      std::make_shared<net::daemon_handler>(*m.core, m.registry, m.status);
+  apply_ingress_tokens(*m.auth, ingress_tokens, true);
+  net::daemon_handler_settings handler_settings;
+  handler_settings.auth = m.auth;
+  handler_settings.protect_metrics = config_.server.auth.protect_metrics;
+  handler_settings.protect_health = config_.server.auth.protect_health;
+  handler_settings.max_batches_in_progress =
+      config_.server.max_batches_in_progress;
+  handler_settings.overload_retry_after = config_.server.overload_retry_after;
+  handler_settings.max_pending_events = config_.server.max_pending_events;
+  m.handler = std::make_shared<net::daemon_handler>(
+      *m.core, m.registry, m.status, std::move(handler_settings));
   net::server_limits limits;
   limits.max_body_bytes = config_.server.max_body_bytes;
-  m.server =
-      std::make_unique<net::http_server>(m.server_ioc, m.handler, limits);
+  m.server = std::make_unique<net::http_server>(m.server_ioc, m.handler, limits,
+                                                std::move(server_tls));
   m.started = true;
   if (auto ec = m.server->listen(*endpoint))
     return "cannot listen on " + to_string(config_.server.listen) + ": " +
@@ -169,9 +250,14 @@ std::optional<std::string> daemon_app::start() {
     m.server_threads.emplace_back([&m] { m.server_ioc.run(); });
   m.status->set(net::daemon_phase::ready);
   component_logger("deltascand")
-      ->info("deltascand {} listening on {} with {} dedup shards, "
-             "submitting scans to {}",
+      ->info("deltascand {} listening on {} ({}{}, {}) with {} dedup "
+             "shards, submitting scans to {}",
              version, net::endpoint_text(m.server->local_endpoint()),
+             config_.server.tls.enabled() ? "https" : "http",
+             config_.server.tls.client_ca_file.empty() ? ""
+                                                       : " with client "
+                                                         "certificates",
+             m.auth->enabled() ? "bearer tokens required" : "no auth",
              settings.shards, to_string(config_.scanner.url));
   return std::nullopt;
 }
@@ -187,13 +273,22 @@ daemon_app::reload_outcome daemon_app::reload(const daemon_config& next) {
     result.error = std::move(err);
     return result;
   }
+  // Like the scanner token: a token list that cannot be read rejects the
+  // whole reload, so the tokens in force stay and nothing else changes.
+  std::optional<std::vector<std::string>> ingress_tokens;
+  if (auto err = read_ingress_tokens(next, ingress_tokens)) {
+    result.error = std::move(err);
+    return result;
+  }
   result.restart_needed = keys_needing_restart(config_, next);
   config_.runtime = next.runtime;
   config_.log.level = next.log.level;
   config_.scanner.token_file = next.scanner.token_file;
+  config_.server.auth.token_file = next.server.auth.token_file;
   impl_->options->store(next.runtime);
   set_log_level(next.log.level);
   impl_->transport->set_bearer_token(std::move(token));
+  apply_ingress_tokens(*impl_->auth, ingress_tokens, false);
   return result;
 }
 

@@ -150,7 +150,7 @@ TEST_CASE("concurrent batches with one new digest submit it once",
   CHECK(f.scanner.stub().requests().size() == 1);
 }
 
-TEST_CASE("a failed submission is skipped and not remembered",
+TEST_CASE("a failed submission is retried, skipped and not remembered",
           "[daemon][batch][scanner]") {
   net::stub_scanner_options failing;
   failing.failure_rate = 1.0;
@@ -161,7 +161,10 @@ TEST_CASE("a failed submission is skipped and not remembered",
   CHECK(first.triggered == 0);
   CHECK(first.skipped == 1);
   CHECK(first.deduped == 0);
-  CHECK(f.scanner.stub().stats().failed == 1);
+  // Every attempt (max_attempts, 4 by default) repeats the same request.
+  CHECK(f.scanner.stub().stats().failed == 4);
+  for (const auto& request : f.scanner.stub().requests())
+    CHECK(request.client_request_id == "drift:e-1");
   // The scanner recovers; the image was never scanned, so its next drift
   // must be submitted rather than suppressed by the cooldown.
   f.scanner.stub().set_failure_rate(0.0);
@@ -170,7 +173,7 @@ TEST_CASE("a failed submission is skipped and not remembered",
   CHECK(second.skipped == 0);
   CHECK(second.deduped == 0);
   auto stats = f.scanner.stub().stats();
-  CHECK(stats.received == 2);
+  CHECK(stats.received == 5);
   CHECK(stats.accepted == 1);
 }
 

@@ -68,6 +68,9 @@ daemon_config test_config(std::uint16_t scanner_port) {
   config.dedup.shards = 2;
   config.scanner.url = {"http", "127.0.0.1", scanner_port, ""};
   config.scanner.timeout = std::chrono::milliseconds{5000};
+  // Retries as in production, but with short waits so tests stay quick.
+  config.scanner.retry.initial_backoff = std::chrono::milliseconds{10};
+  config.scanner.retry.max_backoff = std::chrono::milliseconds{40};
   config.log.level = log_level::warn;
   return config;
 }
