@@ -3,6 +3,8 @@
 // responses with string bodies, small enough to hold in memory.
 #pragma once
 
+#include "net/padded_body.hpp"
+
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
@@ -10,7 +12,7 @@ namespace deltascan::net {
 
 namespace http = boost::beast::http;
 
-using http_request = http::request<http::string_body>;
+using http_request = http::request<padded_string_body>;
 using http_response = http::response<http::string_body>;
 
 } // namespace deltascan::net

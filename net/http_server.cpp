@@ -273,7 +273,7 @@ private:
   const asio::any_io_executor executor_;
   Stream stream_;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::request_parser<padded_string_body>> parser_;
   std::optional<http::response<http::empty_body>> continue_;
   http_response response_;
   const std::shared_ptr<detail::http_listener> owner_;
