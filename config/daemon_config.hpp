@@ -5,6 +5,8 @@
 // checking again by its readers.
 #pragma once
 
+#include "model/drift_rate_limiter.hpp"
+#include "model/retry_policy.hpp"
 #include "model/runtime_options.hpp"
 
 #include <spdlog/common.h>
@@ -117,16 +119,8 @@ struct dedup_settings {
 std::size_t effective_shards(const dedup_settings& dedup);
 
 /// A token bucket on drift events: `rate` per second with bursts of up to
-/// `burst`. Off while `rate` is 0.
-struct token_bucket_settings {
-  std::size_t rate = 0;
-  std::size_t burst = 0;
-
-  bool enabled() const { return rate > 0; }
-
-  friend bool operator==(const token_bucket_settings&,
-                         const token_bucket_settings&) = default;
-};
+/// `burst`; off while `rate` is 0.
+using token_bucket_settings = bucket_limit;
 
 /// Limits on the drift events one node or one tenant may cause to be
 /// submitted; events over a limit count as skipped.
@@ -148,23 +142,7 @@ struct ingress_settings {
 /// How often, and how patiently, a failed scan submission is tried again.
 /// Only failures the scanner may recover from are retried: connection
 /// errors, timeouts, 5xx, 408 and 429.
-struct retry_settings {
-  /// Total attempts per submission; 1 means no retry.
-  std::size_t max_attempts = 4;
-  /// The first backoff's upper bound; each retry doubles it (full jitter:
-  /// the wait is uniform between zero and the bound).
-  std::chrono::milliseconds initial_backoff{200};
-  /// The largest backoff bound.
-  std::chrono::milliseconds max_backoff{5'000};
-  /// Total time from the first attempt after which no retry starts.
-  std::chrono::milliseconds budget{8'000};
-  /// The longest `Retry-After` from the scanner that is honoured as given;
-  /// longer ones are cut to this.
-  std::chrono::milliseconds max_retry_after{30'000};
-
-  friend bool operator==(const retry_settings&,
-                         const retry_settings&) = default;
-};
+using retry_settings = retry_policy;
 
 /// Failing fast while the scanner is down, instead of piling up retries.
 struct breaker_settings {

@@ -144,20 +144,15 @@ core_settings make_core_settings(const daemon_config& config) {
   result.limits.max_events = config.server.max_batch_events;
   result.purge_interval = config.dedup.purge_interval;
   result.max_in_flight = config.scanner.max_in_flight;
-  const auto& retry = config.scanner.retry;
-  result.retry =
-      retry_policy{retry.max_attempts, retry.initial_backoff, retry.max_backoff,
-                   retry.budget, retry.max_retry_after};
+  result.retry = config.scanner.retry;
   result.breaker =
       breaker_policy{config.scanner.breaker.failures,
                      std::chrono::duration_cast<std::chrono::milliseconds>(
                          config.scanner.breaker.open_duration)};
   result.batch_deadline = config.server.batch_deadline;
   result.max_pending_events = config.server.max_pending_events;
-  const auto& limits = config.ingress.rate_limit;
-  result.per_node = bucket_limit{limits.per_node.rate, limits.per_node.burst};
-  result.per_tenant =
-      bucket_limit{limits.per_tenant.rate, limits.per_tenant.burst};
+  result.per_node = config.ingress.rate_limit.per_node;
+  result.per_tenant = config.ingress.rate_limit.per_tenant;
   return result;
 }
 

@@ -23,6 +23,8 @@ struct bucket_limit {
   std::size_t burst = 0;
 
   bool enabled() const { return rate > 0; }
+
+  friend bool operator==(const bucket_limit&, const bucket_limit&) = default;
 };
 
 /// What the limiter says about one drift event.

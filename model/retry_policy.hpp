@@ -25,6 +25,8 @@ struct retry_policy {
   std::chrono::milliseconds budget{8'000};
   /// A longer Retry-After from the scanner is cut to this.
   std::chrono::milliseconds max_retry_after{30'000};
+
+  friend bool operator==(const retry_policy&, const retry_policy&) = default;
 };
 
 /// Whether to try a failed submission again, and when.
