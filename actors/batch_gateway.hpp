@@ -29,6 +29,13 @@ public:
   /// Hands a batch body to the core. Calls `done` exactly once, later, on an
   /// actor's thread: it must only pass the reply on, never block.
   virtual void post(std::string body, completion done) = 0;
+
+  /// Asked before a batch's body is read. False, with the batch counted as
+  /// refused for overload, when the core already holds as many pending
+  /// drift events as it may: any batch with drift would be refused after
+  /// decoding, so the server can answer without reading the body.
+  /// Thread-safe.
+  virtual bool admit() { return true; }
 };
 
 } // namespace deltascan

@@ -13,8 +13,8 @@ namespace deltascan {
 
 actor_core::actor_core(caf::actor_system& system, const core_settings& settings,
                        scanner_transport_ptr transport,
-                       live_runtime_options_ptr options,
-                       core_metrics* metrics) {
+                       live_runtime_options_ptr options, core_metrics* metrics)
+    : max_pending_events_{settings.max_pending_events}, metrics_{metrics} {
   auto count = std::max<std::size_t>(settings.shards, 1);
   scan_coordinator_settings coordinator_settings;
   coordinator_settings.max_in_flight = settings.max_in_flight;
@@ -32,12 +32,12 @@ actor_core::actor_core(caf::actor_system& system, const core_settings& settings,
   }
   ingress_settings ingress_config{settings.limits, settings.batch_deadline,
                                   settings.max_pending_events};
-  auto shared =
+  shared_ =
       std::make_shared<ingress_shared>(settings.per_node, settings.per_tenant);
   ingress_.reserve(count);
   for (std::size_t i = 0; i < count; ++i)
     ingress_.push_back(system.spawn(ingress, ingress_config, shards_, options,
-                                    shared, metrics));
+                                    shared_, metrics));
 }
 
 const ingress_actor& actor_core::next_ingress() {
@@ -55,6 +55,15 @@ void actor_core::post(std::string body, completion done) {
   };
   caf::anon_send(next_ingress(), ingest_atom::value, std::move(body),
                  batch_callback{std::move(on_result)});
+}
+
+bool actor_core::admit() {
+  if (shared_->pending_events.load(std::memory_order_relaxed) <
+      max_pending_events_)
+    return true;
+  if (metrics_ != nullptr)
+    metrics_->batches_overloaded.Increment();
+  return false;
 }
 
 void actor_core::shutdown() {

@@ -19,12 +19,14 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <vector>
 
 namespace deltascan {
 
 class core_metrics;
+struct ingress_shared;
 
 struct core_settings {
   /// Dedup shards and ingress actors; each at least one.
@@ -59,6 +61,9 @@ public:
   /// Posts a batch to the next ingress actor; thread-safe.
   void post(std::string body, completion done) override;
 
+  /// False while the pending drift events are at `max_pending_events`.
+  bool admit() override;
+
   /// Sends every actor of the core an exit message.
   void shutdown();
 
@@ -66,6 +71,9 @@ private:
   scan_coordinator_actor coordinator_;
   std::vector<dedup_shard_actor> shards_;
   std::vector<ingress_actor> ingress_;
+  std::shared_ptr<ingress_shared> shared_;
+  std::size_t max_pending_events_;
+  core_metrics* metrics_;
   std::atomic<std::size_t> next_{0};
 };
 

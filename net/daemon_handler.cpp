@@ -138,10 +138,9 @@ std::string retry_after_text(std::chrono::seconds retry_after) {
       std::max<std::chrono::seconds::rep>(retry_after.count(), 0));
 }
 
-http_response pending_events_refusal(const batch_reply& reply,
+http_response pending_events_refusal(std::string detail,
                                      const overload_reply& overload,
                                      unsigned version, bool keep_alive) {
-  std::string detail = reply.detail;
   if (detail.empty())
     detail = "deltascand holds too many pending drift events to take this "
              "batch";
@@ -166,7 +165,7 @@ http_response reply_for(const batch_reply& reply,
                          keep_alive);
   switch (reply.error) {
   case ec::overloaded:
-    return pending_events_refusal(reply, overload, version, keep_alive);
+    return pending_events_refusal(reply.detail, overload, version, keep_alive);
   case ec::malformed_batch:
   case ec::invalid_batch:
     return make_problem(http::status::bad_request, invalid_batch, reply.detail,
@@ -265,9 +264,7 @@ std::shared_ptr<daemon_handler::batch_slot> daemon_handler::take_batch_slot() {
   return std::make_shared<batch_slot>(batches_);
 }
 
-http_response daemon_handler::too_many_batches(unsigned version,
-                                               bool keep_alive) {
-  auto bound = settings_.max_batches_in_progress;
+void daemon_handler::warn_overload(std::string_view limit) {
   auto refused = refused_batches_.fetch_add(1, std::memory_order_relaxed) + 1;
   // Under sustained overload every other batch may be refused: one warning
   // per interval, with the running count, instead of one per batch.
@@ -276,9 +273,15 @@ http_response daemon_handler::too_many_batches(unsigned version,
   if ((last == 0 || now - last >= overload_warning_interval.count()) &&
       last_overload_warning_.compare_exchange_strong(last, now,
                                                      std::memory_order_relaxed))
-    log_->warn("http refuses batches with 429: at the limit of {} batches "
-               "in progress ({} refused since start)",
-               bound, refused);
+    log_->warn("http refuses batches with 429: at the limit of {} ({} "
+               "refused before reading their bodies since start)",
+               limit, refused);
+}
+
+http_response daemon_handler::too_many_batches(unsigned version,
+                                               bool keep_alive) {
+  auto bound = settings_.max_batches_in_progress;
+  warn_overload(std::to_string(bound) + " batches in progress");
   auto retry_after = retry_after_text(settings_.overload_retry_after);
   auto res = make_problem(
       http::status::too_many_requests, too_many_batches_kind,
@@ -319,6 +322,13 @@ daemon_handler::check_header(const http::request_header<>& head) {
     auto bound = settings_.max_batches_in_progress;
     if (bound != 0 && batches_in_progress() >= bound)
       return too_many_batches(head.version(), keeps_alive(head));
+    if (!gateway_.admit()) {
+      warn_overload(std::to_string(settings_.max_pending_events) +
+                    " pending drift events");
+      return pending_events_refusal(
+          {}, {settings_.overload_retry_after, settings_.max_pending_events},
+          head.version(), keeps_alive(head));
+    }
     return std::nullopt;
   }
   case route::metrics:

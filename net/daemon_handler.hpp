@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string_view>
 
 namespace prometheus {
 class Registry;
@@ -98,6 +99,10 @@ private:
 
   http_response too_many_batches(unsigned version, bool keep_alive);
 
+  /// Counts a batch refused for overload before its body was read, and
+  /// warns now and then; `limit` names the bound that was reached.
+  void warn_overload(std::string_view limit);
+
   batch_gateway& gateway_;
   std::shared_ptr<prometheus::Registry> registry_;
   std::shared_ptr<const daemon_status> status_;
@@ -105,8 +110,9 @@ private:
   const std::shared_ptr<spdlog::logger> log_;
   // Shared with the slots, which may outlive the handler in a completion.
   const std::shared_ptr<std::atomic<std::size_t>> batches_;
-  // Batches refused for the bound, and when that was last logged (steady
-  // clock ticks, 0 for never), so sustained overload is logged now and then.
+  // Batches refused from their header for a bound, and when that was last
+  // logged (steady clock ticks, 0 for never), so sustained overload is logged
+  // now and then.
   std::atomic<std::uint64_t> refused_batches_{0};
   std::atomic<std::chrono::steady_clock::rep> last_overload_warning_{0};
 };

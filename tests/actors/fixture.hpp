@@ -117,6 +117,8 @@ public:
 
   const ingress_actor& ingress() { return core_.next_ingress(); }
 
+  actor_core& core() { return core_; }
+
   fake_transport& transport() { return *transport_; }
 
   live_runtime_options& options() { return *options_; }

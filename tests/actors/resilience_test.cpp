@@ -342,6 +342,29 @@ TEST_CASE("a batch over the pending-event bound is refused, then accepted") {
             .counts == drift_counts{2, 0, 0});
 }
 
+TEST_CASE("a core at its pending-event bound refuses batches unread") {
+  auto settings = core_fixture::default_settings();
+  settings.max_pending_events = 3;
+  core_fixture f{settings};
+  CHECK(f.core().admit());
+  auto below = f.post(
+      batch({drift("e1", digest('a')), drift("e2", digest('b'))}, "below"));
+  f.run();
+  // Two of three held: a batch may still fit.
+  CHECK(f.core().admit());
+  auto at = f.post(batch({drift("e3", digest('c'))}, "at"));
+  f.run();
+  CHECK_FALSE(f.core().admit());
+  CHECK_FALSE(f.core().admit());
+  CHECK(f.metric("deltascan_batches_overloaded_total") == 2);
+  // Answered batches release what they held.
+  f.transport().complete_all(ok());
+  REQUIRE(f.await(below));
+  REQUIRE(f.await(at));
+  CHECK(f.core().admit());
+  CHECK(f.metric("deltascan_batches_overloaded_total") == 2);
+}
+
 TEST_CASE("drift beyond a node's rate limit is skipped and counted") {
   auto settings = core_fixture::default_settings();
   settings.per_node = bucket_limit{1, 2};

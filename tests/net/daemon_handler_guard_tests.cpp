@@ -40,6 +40,19 @@ public:
     held_.push_back(std::move(done));
   }
 
+  bool admit() override {
+    if (!saturated_)
+      return true;
+    ++refused_;
+    return false;
+  }
+
+  /// Makes `admit` refuse, as the core does at its pending-event bound.
+  void saturate(bool on) { saturated_ = on; }
+
+  /// Batches `admit` refused.
+  std::size_t refused() const { return refused_; }
+
   std::size_t posted() const {
     std::lock_guard lock{mutex_};
     return posted_;
@@ -80,6 +93,8 @@ private:
   mutable std::mutex mutex_;
   std::size_t posted_ = 0;
   std::deque<completion> held_;
+  std::atomic<bool> saturated_{false};
+  std::atomic<std::size_t> refused_{0};
 };
 
 /// Keeps the reply a handler sends, in place of a connection.
@@ -400,6 +415,46 @@ TEST_CASE("the core's refusal for pending drift events becomes 429",
                                   Catch::Contains("5000") &&
                                   Catch::Contains("server.max_pending_events"));
   CHECK(w.handler.batches_in_progress() == 0);
+}
+
+TEST_CASE("a core at its pending-event bound gets no batch: 429 from the head",
+          "[handler][overload]") {
+  daemon_handler_settings settings;
+  settings.overload_retry_after = std::chrono::seconds{4};
+  settings.max_pending_events = 5000;
+  settings.auth =
+      std::make_shared<bearer_auth>(std::vector<std::string>{"node-token"});
+  handler_world w{settings};
+  w.gateway.saturate(true);
+  // Authentication still comes first, and asks the core nothing.
+  auto anonymous = w.handler.check_header(batch_request().base());
+  REQUIRE(anonymous);
+  CHECK(anonymous->result() == http::status::unauthorized);
+  CHECK(w.gateway.refused() == 0);
+
+  auto refused =
+      w.handler.check_header(batch_request("Bearer node-token").base());
+  REQUIRE(refused);
+  CHECK(refused->result() == http::status::too_many_requests);
+  CHECK((*refused)[http::field::retry_after] == "4");
+  CHECK((*refused)[http::field::content_type] == problem_content_type);
+  auto problem = parse_problem(refused->body());
+  REQUIRE(problem);
+  CHECK(problem->type == problem_type("too-many-pending-events"));
+  CHECK_THAT(problem->detail, Catch::Contains("5000") &&
+                                  Catch::Contains("server.max_pending_events"));
+  CHECK(w.gateway.refused() == 1);
+  CHECK(w.gateway.posted() == 0);
+  // Metrics and probes are not batches.
+  CHECK_FALSE(w.handler.check_header(
+      request(http::verb::get, "/readyz", "Bearer node-token").base()));
+
+  w.gateway.saturate(false);
+  CHECK_FALSE(
+      w.handler.check_header(batch_request("Bearer node-token").base()));
+  CHECK_FALSE(serve(w.handler, batch_request("Bearer node-token")));
+  CHECK(w.gateway.posted() == 1);
+  w.gateway.answer_ok();
 }
 
 // -- over loopback ------------------------------------------------------------
