@@ -245,9 +245,9 @@ std::optional<std::string> daemon_app::start() {
     m.server_threads.emplace_back([&m] { m.server_ioc.run(); });
   m.status->set(net::daemon_phase::ready);
   component_logger("deltascand")
-      ->info("deltascand {} listening on {} ({}{}, {}) with {} dedup "
-             "shards, submitting scans to {}",
-             version, net::endpoint_text(m.server->local_endpoint()),
+      ->info("deltascand {} ({} malloc) listening on {} ({}{}, {}) with {} "
+             "dedup shards, submitting scans to {}",
+             version, allocator, net::endpoint_text(m.server->local_endpoint()),
              config_.server.tls.enabled() ? "https" : "http",
              config_.server.tls.client_ca_file.empty() ? ""
                                                        : " with client "
