@@ -94,6 +94,10 @@ void process(ingress_stateful_actor self, std::string& body,
   auto verdicts = st.shared->limiter.admit(batch.drift_events, started);
   std::size_t limited = 0;
   std::vector<dedup_request> requests(st.shards.size());
+  // Digests spread evenly over the shards: reserve a fair share and a
+  // margin, so that most shares are built without regrowing.
+  for (auto& request : requests)
+    request.events.reserve(batch.drift_events.size() / requests.size() + 8);
   std::size_t routed = 0;
   for (std::size_t e = 0; e < batch.drift_events.size(); ++e) {
     auto& event = batch.drift_events[e];

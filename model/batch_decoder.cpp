@@ -18,6 +18,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <string_view>
 #include <utility>
 
@@ -206,6 +207,9 @@ decode_error read_events(element v, const decode_limits& limits,
   if (v.type() != element_type::ARRAY)
     return wrong_type("an array");
   auto events = v.get_array().value_unsafe();
+  // One allocation for the batch's drift events instead of a regrowth (and
+  // a move of every event kept so far) each time the vector fills up.
+  out.drift_events.reserve(std::min(events.size(), limits.max_events));
   for (auto envelope : events) {
     if (out.events_received == limits.max_events)
       return too_many_events(limits.max_events);

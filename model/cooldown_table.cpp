@@ -1,5 +1,6 @@
 #include "model/cooldown_table.hpp"
 
+#include <array>
 #include <bit>
 #include <random>
 
@@ -10,13 +11,19 @@ namespace {
 constexpr std::string_view sha256_prefix = "sha256:";
 constexpr std::size_t min_capacity = 16;
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  return -1;
-}
+// Nibble values of lower-case hex digits, 0xff for every other byte: every
+// lookup costs one load, and a single test at the end rejects a digest with
+// any bad character, instead of a branch per character.
+constexpr std::array<std::uint8_t, 256> hex_values = [] {
+  std::array<std::uint8_t, 256> table{};
+  table.fill(0xff);
+  for (int c = '0'; c <= '9'; ++c)
+    table[static_cast<std::size_t>(c)] = static_cast<std::uint8_t>(c - '0');
+  for (int c = 'a'; c <= 'f'; ++c)
+    table[static_cast<std::size_t>(c)] =
+        static_cast<std::uint8_t>(c - 'a' + 10);
+  return table;
+}();
 
 // Digests come from observers' events, so an attacker could pick them to
 // collide; a per-process secret in the hash keeps probe chains short.
@@ -45,12 +52,19 @@ cooldown_table::pack(std::string_view digest) {
     return std::nullopt;
   digest.remove_prefix(sha256_prefix.size());
   packed_digest result{};
-  for (std::size_t i = 0; i < 64; ++i) {
-    auto nibble = hex_value(digest[i]);
-    if (nibble < 0)
-      return std::nullopt;
-    result[i / 16] = (result[i / 16] << 4) | static_cast<std::uint64_t>(nibble);
+  std::uint8_t invalid = 0;
+  for (std::size_t word = 0; word < result.size(); ++word) {
+    std::uint64_t bits = 0;
+    for (std::size_t i = word * 16; i < word * 16 + 16; ++i) {
+      auto nibble = hex_values[static_cast<unsigned char>(digest[i])];
+      invalid |= nibble;
+      bits = (bits << 4) | (nibble & 0x0f);
+    }
+    result[word] = bits;
   }
+  // Valid nibbles stay below 16, so only a bad character sets a high bit.
+  if ((invalid & 0xf0) != 0)
+    return std::nullopt;
   return result;
 }
 
