@@ -2,37 +2,55 @@
 
 namespace deltascan {
 
-void append_json_string(std::string& out, std::string_view text) {
+namespace {
+
+bool needs_escape(unsigned char byte) {
+  return byte < 0x20 || byte == '"' || byte == '\\';
+}
+
+void append_escape(std::string& out, unsigned char byte) {
   static constexpr char hex[] = "0123456789abcdef";
-  out.push_back('"');
-  for (char c : text) {
-    auto byte = static_cast<unsigned char>(c);
-    switch (c) {
-    case '"':
-      out += "\\\"";
-      break;
-    case '\\':
-      out += "\\\\";
-      break;
-    case '\n':
-      out += "\\n";
-      break;
-    case '\r':
-      out += "\\r";
-      break;
-    case '\t':
-      out += "\\t";
-      break;
-    default:
-      if (byte < 0x20) {
-        out += "\\u00";
-        out.push_back(hex[byte >> 4]);
-        out.push_back(hex[byte & 0x0f]);
-      } else {
-        out.push_back(c);
-      }
-    }
+  switch (byte) {
+  case '"':
+    out += "\\\"";
+    return;
+  case '\\':
+    out += "\\\\";
+    return;
+  case '\n':
+    out += "\\n";
+    return;
+  case '\r':
+    out += "\\r";
+    return;
+  case '\t':
+    out += "\\t";
+    return;
+  default: {
+    const char escape[] = {
+        '\\', 'u', '0', '0', hex[byte >> 4], hex[byte & 0x0f]};
+    out.append(escape, sizeof escape);
   }
+  }
+}
+
+} // namespace
+
+void append_json_string(std::string& out, std::string_view text) {
+  // Submission bodies are mostly identifiers and paths with nothing to
+  // escape: copy each run of plain characters in one append, one growth
+  // check per run instead of one per character.
+  out.push_back('"');
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    auto byte = static_cast<unsigned char>(text[i]);
+    if (!needs_escape(byte))
+      continue;
+    out.append(text.data() + run, i - run);
+    append_escape(out, byte);
+    run = i + 1;
+  }
+  out.append(text.data() + run, text.size() - run);
   out.push_back('"');
 }
 
