@@ -40,15 +40,21 @@ void decide(dedup_shard_stateful_actor self, state_type::pending_event event,
 // Called when the submission for `digest` finished: records a success, then
 // lets the events that waited for it take their turn, in arrival order.
 void on_outcome(dedup_shard_stateful_actor self, const std::string& digest,
-                const state_type::pending_event& submitter,
-                state_type::time_point started, const scan_outcome& outcome) {
+                const scan_outcome& outcome) {
   auto& st = self->state;
   auto& log = st.log;
+  // Taken out of the table first: a waiting event may submit for the same
+  // digest again, and `digest` may be this entry's own key.
+  auto entry = st.in_flight.extract(digest);
+  if (entry.empty())
+    return;
+  const auto& key = entry.key();
+  auto& flight = entry.mapped();
+  const auto& submitter = flight.submitter;
   if (outcome.accepted) {
-    st.last_triggered.record(digest, started);
+    st.last_triggered.record(key, flight.started);
     log->info("dedup triggered scan {} for drift event {} on {} (created: {})",
-              outcome.scan_id, submitter.event.event_id, digest,
-              outcome.created);
+              outcome.scan_id, submitter.event.event_id, key, outcome.created);
     resolve(self, submitter.part, drift_counts{1, 0, 0});
   } else {
     // A failure is not remembered: the next drift of this image tries again.
@@ -56,41 +62,40 @@ void on_outcome(dedup_shard_stateful_actor self, const std::string& digest,
     // the coordinator logs that once, so each one is only a debug line.
     if (outcome.kind == failure_kind::breaker_open)
       log->debug("dedup skipped drift event {} on {}: {}",
-                 submitter.event.event_id, digest, outcome.reason);
+                 submitter.event.event_id, key, outcome.reason);
     else
       log->error("dedup failed to submit scan for drift event {} on {}: {}",
-                 submitter.event.event_id, digest, outcome.reason);
+                 submitter.event.event_id, key, outcome.reason);
     resolve(self, submitter.part, drift_counts{0, 1, 0});
   }
-  auto waiting = std::move(st.in_flight[digest]);
-  st.in_flight.erase(digest);
-  for (auto& event : waiting)
-    decide(self, std::move(event), digest);
+  for (auto& event : flight.waiting)
+    decide(self, std::move(event), key);
   update_gauge(self);
 }
 
 void submit(dedup_shard_stateful_actor self, state_type::pending_event event,
             const std::string& digest) {
   auto& st = self->state;
-  st.in_flight.emplace(digest, std::vector<state_type::pending_event>{});
-  scan_request request{make_scan_submission(event.event, digest),
-                       event.deadline};
-  auto started = self->clock().now();
+  auto deadline = event.deadline;
+  auto [i, added] = st.in_flight.emplace(
+      digest,
+      state_type::in_flight_digest{std::move(event), self->clock().now(), {}});
+  const std::string* key = &i->first;
+  scan_request request{make_scan_submission(i->second.submitter.event, *key),
+                       deadline};
   // No request timeout: the coordinator answers by the deadline at the
   // latest, and one timer there serves every submission instead of one
   // timer per submission here.
   self->request(st.coordinator, caf::infinite, submit_atom::value,
                 std::move(request))
-      .then(
-          [self, digest, event, started](scan_outcome& outcome) {
-            on_outcome(self, digest, event, started, outcome);
-          },
-          [self, digest, event, started](caf::error& err) {
-            // Only when the coordinator is gone, e.g. at shutdown.
-            on_outcome(self, digest, event, started,
-                       scan_outcome::failure(caf::to_string(err),
-                                             failure_kind::shutdown));
-          });
+      .then([self,
+             key](scan_outcome& outcome) { on_outcome(self, *key, outcome); },
+            [self, key](caf::error& err) {
+              // Only when the coordinator is gone, e.g. at shutdown.
+              on_outcome(self, *key,
+                         scan_outcome::failure(caf::to_string(err),
+                                               failure_kind::shutdown));
+            });
 }
 
 // Applies the cooldown rule to one event, as if the events of this digest
@@ -99,7 +104,7 @@ void decide(dedup_shard_stateful_actor self, state_type::pending_event event,
             const std::string& digest) {
   auto& st = self->state;
   if (auto i = st.in_flight.find(digest); i != st.in_flight.end()) {
-    i->second.push_back(std::move(event));
+    i->second.waiting.push_back(std::move(event));
     return;
   }
   if (event.cooldown.count() > 0) {

@@ -66,9 +66,19 @@ struct dedup_shard_state {
   /// When each digest last had a scan triggered. Entries expire after twice
   /// the cooldown, which bounds memory by the digests seen in that window.
   cooldown_table last_triggered;
-  /// Digests with a submission in flight, and the events that arrived for
-  /// them meanwhile, in arrival order.
-  std::unordered_map<std::string, std::vector<pending_event>> in_flight;
+  /// A digest with a submission in flight.
+  struct in_flight_digest {
+    /// The event whose submission is in flight.
+    pending_event submitter;
+    time_point started;
+    /// Events that arrived for the digest meanwhile, in arrival order.
+    std::vector<pending_event> waiting;
+  };
+
+  /// Digests with a submission in flight. The outcome handlers refer to an
+  /// entry's key by address: an unordered_map never moves its nodes, and an
+  /// entry stays until its outcome arrives.
+  std::unordered_map<std::string, in_flight_digest> in_flight;
   std::unordered_map<std::uint64_t, batch_part> parts;
   std::uint64_t next_part = 1;
 };
