@@ -98,7 +98,9 @@ void start_attempt(scan_coordinator_stateful_actor self, std::uint64_t id,
     entry.first_attempt = now;
   ++entry.attempts;
   auto attempt = st.next_id++;
-  st.attempts.emplace(attempt, id);
+  st.attempts.emplace(attempt,
+                      state_type::attempt_entry{id, st.breaker.generation()});
+  entry.attempt_out = attempt;
   if (entry.attempts > 1)
     st.log->info("scanner retries submission {} (attempt {} of {})",
                  entry.request.submission.client_request_id, entry.attempts,
@@ -137,6 +139,49 @@ void pump(scan_coordinator_stateful_actor self) {
   update_gauges(self);
 }
 
+// Tells the breaker how the endpoint answered, if the attempt started in
+// the breaker's present state.
+void record_for_breaker(scan_coordinator_stateful_actor self,
+                        const state_type::attempt_entry& attempt,
+                        const scan_outcome& outcome, time_point now) {
+  auto& st = self->state;
+  // An attempt from before the breaker opened or half-opened says nothing
+  // about the probe: only the probe may close or reopen it. A transport
+  // that shuts down says nothing about the scanner at all.
+  if (attempt.breaker_generation != st.breaker.generation() ||
+      outcome.kind == failure_kind::shutdown)
+    return;
+  if (counts_against_endpoint(outcome.kind))
+    note_breaker_change(self, st.breaker.record_failure(now), &outcome);
+  else
+    note_breaker_change(self, st.breaker.record_success(), &outcome);
+}
+
+// An abandoned attempt completed: the submissions that waited for it take
+// its success as theirs (the scanner has the scan), or their turn at the
+// scanner after a failure.
+void release_waiting(scan_coordinator_stateful_actor self,
+                     std::uint64_t attempt, const scan_outcome& outcome) {
+  auto& st = self->state;
+  auto node = st.abandoned.extract(attempt);
+  if (node.empty())
+    return;
+  auto& abandoned = node.mapped();
+  st.abandoned_by_digest.erase(abandoned.image_digest);
+  for (auto id : abandoned.waiting) {
+    if (st.submissions.count(id) == 0)
+      continue;
+    if (outcome.accepted) {
+      st.log->debug("scanner answers a waiting submission for {} with the "
+                    "late success of an earlier one (scan {})",
+                    abandoned.image_digest, outcome.scan_id);
+      resolve(self, id, outcome);
+    } else {
+      st.ready.push_back(id);
+    }
+  }
+}
+
 void on_attempt_done(scan_coordinator_stateful_actor self,
                      std::uint64_t attempt, scan_outcome& outcome) {
   auto& st = self->state;
@@ -145,21 +190,22 @@ void on_attempt_done(scan_coordinator_stateful_actor self,
     st.log->warn("scanner ignored a second completion for attempt {}", attempt);
     return;
   }
-  auto id = a->second;
+  auto done = a->second;
   st.attempts.erase(a);
   auto now = self->clock().now();
-  if (counts_against_endpoint(outcome.kind))
-    note_breaker_change(self, st.breaker.record_failure(now), &outcome);
-  else
-    note_breaker_change(self, st.breaker.record_success(), &outcome);
-  auto i = st.submissions.find(id);
-  if (i == st.submissions.end()) {
+  record_for_breaker(self, done, outcome, now);
+  auto i = st.submissions.find(done.submission);
+  if (i == st.submissions.end() || i->second.attempt_out != attempt) {
     // Resolved at its deadline while this attempt was out; the slot is
-    // free now, and the late outcome only fed the breaker.
+    // free now, and the late outcome only fed the breaker and the
+    // submissions that waited for it.
+    release_waiting(self, attempt, outcome);
     pump(self);
     return;
   }
+  auto id = done.submission;
   auto& entry = i->second;
+  entry.attempt_out.reset();
   if (outcome.accepted) {
     resolve(self, id, std::move(outcome));
     pump(self);
@@ -195,6 +241,14 @@ void expire_deadlines(scan_coordinator_stateful_actor self) {
     auto id = st.deadlines.begin()->second;
     auto i = st.submissions.find(id);
     auto attempts = i != st.submissions.end() ? i->second.attempts : 0;
+    if (i != st.submissions.end() && i->second.attempt_out) {
+      // The scanner may still act on the attempt: remember it, so that no
+      // second submission for the image starts while it is out.
+      const auto& digest = i->second.request.submission.image_digest;
+      st.abandoned.insert_or_assign(*i->second.attempt_out,
+                                    state_type::abandoned_attempt{digest, {}});
+      st.abandoned_by_digest.insert_or_assign(digest, *i->second.attempt_out);
+    }
     resolve(
         self, id,
         scan_outcome::failure("no outcome by the batch deadline after " +
@@ -228,22 +282,42 @@ scan_coordinator(scan_coordinator_stateful_actor self,
       [=](submit_atom, scan_request& request) -> caf::result<scan_outcome> {
         auto& st = self->state;
         auto now = self->clock().now();
-        if (request.deadline <= now)
+        if (request.deadline <= now) {
+          if (st.metrics != nullptr) {
+            st.metrics->submission_seconds.Observe(0.0);
+            st.metrics->count_failure(failure_kind::deadline);
+          }
           return scan_outcome::failure("the batch deadline passed before "
                                        "the submission could start",
                                        failure_kind::deadline);
+        }
         auto promise = self->make_response_promise<scan_outcome>();
         auto id = st.next_id++;
         auto deadline = request.deadline;
         auto [i, added] = st.submissions.emplace(
-            id, state_type::submission_entry{
-                    std::move(request), promise, now, std::nullopt, 0, {}});
+            id, state_type::submission_entry{std::move(request),
+                                             promise,
+                                             now,
+                                             std::nullopt,
+                                             0,
+                                             std::nullopt,
+                                             {}});
         i->second.deadline_pos = st.deadlines.emplace(deadline, id);
         arm_deadline_timer(self);
         if (st.attempts.size() >= st.settings.max_in_flight)
           st.log->debug("scanner queued submission {} behind {} in flight",
                         i->second.request.submission.client_request_id,
                         st.attempts.size());
+        auto earlier = st.abandoned_by_digest.find(
+            i->second.request.submission.image_digest);
+        if (earlier != st.abandoned_by_digest.end()) {
+          st.log->debug("scanner holds submission {} until an abandoned "
+                        "attempt for {} completes",
+                        i->second.request.submission.client_request_id,
+                        earlier->first);
+          st.abandoned[earlier->second].waiting.push_back(id);
+          return promise;
+        }
         st.ready.push_back(id);
         pump(self);
         return promise;

@@ -25,7 +25,9 @@
 #include <map>
 #include <optional>
 #include <random>
+#include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace deltascan {
 
@@ -55,8 +57,27 @@ struct scan_coordinator_state {
     /// When its first attempt started; set by the first attempt.
     std::optional<time_point> first_attempt;
     std::size_t attempts = 0;
+    /// The attempt at the transport now, if one is.
+    std::optional<std::uint64_t> attempt_out;
     /// Its place in `deadlines`, to drop it there when it resolves.
     deadline_index::iterator deadline_pos;
+  };
+
+  /// One attempt at the transport.
+  struct attempt_entry {
+    std::uint64_t submission;
+    /// The breaker's generation when the attempt started: its outcome only
+    /// counts for the breaker while that generation lasts.
+    std::uint64_t breaker_generation;
+  };
+
+  /// An attempt still at the transport after its submission was resolved at
+  /// the deadline. Until it completes, a new submission for its digest
+  /// waits for its outcome instead of asking the scanner a second time.
+  struct abandoned_attempt {
+    std::string image_digest;
+    /// Submissions for the same digest, oldest first.
+    std::vector<std::uint64_t> waiting;
   };
 
   scan_coordinator_settings settings;
@@ -76,7 +97,10 @@ struct scan_coordinator_state {
   /// keeps its slot until the transport completes it, even when its
   /// submission was resolved at the deadline, so the transport never holds
   /// more than `max_in_flight`.
-  std::unordered_map<std::uint64_t, std::uint64_t> attempts;
+  std::unordered_map<std::uint64_t, attempt_entry> attempts;
+  /// Abandoned attempts by attempt id, and their ids by digest.
+  std::unordered_map<std::uint64_t, abandoned_attempt> abandoned;
+  std::unordered_map<std::string, std::uint64_t> abandoned_by_digest;
   /// Unresolved submissions by deadline, so one timer serves them all.
   deadline_index deadlines;
   /// The deadline the pending deadline timer fires at, if one is armed.

@@ -70,6 +70,7 @@ std::optional<breaker_state> circuit_breaker::move_to(breaker_state next) {
   if (state_ == next)
     return std::nullopt;
   state_ = next;
+  ++generation_;
   return next;
 }
 

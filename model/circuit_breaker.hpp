@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string_view>
 
@@ -36,6 +37,13 @@ public:
   }
 
   breaker_state state() const { return state_; }
+
+  /// Counts state changes. An attempt's outcome only means something for
+  /// the state it started in: an owner that notes the generation when an
+  /// attempt starts, and records the outcome only while it is unchanged,
+  /// keeps late answers from before the breaker opened (or half-opened)
+  /// from closing or reopening it.
+  std::uint64_t generation() const { return generation_; }
 
   /// When an open breaker lets a probe through; only meaningful while open.
   time_point reopens_at() const { return opened_at_ + policy_.open_duration; }
@@ -67,6 +75,7 @@ private:
   std::size_t consecutive_failures_ = 0;
   time_point opened_at_{};
   bool probe_in_flight_ = false;
+  std::uint64_t generation_ = 0;
 };
 
 } // namespace deltascan

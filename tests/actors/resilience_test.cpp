@@ -208,6 +208,71 @@ TEST_CASE("a batch is answered by its deadline whatever the scanner does") {
         drift_counts{1, 0, 0});
 }
 
+TEST_CASE("an attempt abandoned at the deadline holds back its image") {
+  auto settings = retrying();
+  settings.batch_deadline = 5s;
+  core_fixture f{settings};
+  auto first = f.post(batch({drift("e1", digest('a'))}, "b1"));
+  f.run();
+  REQUIRE(f.transport().calls().size() == 1);
+  f.advance(5s, 100ms);
+  auto r1 = f.await(first);
+  REQUIRE(r1);
+  CHECK(std::get<batch_result>(*r1).counts == drift_counts{0, 1, 0});
+  // The scanner may still act on e1's request: a later drift of the same
+  // image waits for it rather than send a second one beside it.
+  auto second = f.post(batch({drift("e2", digest('a'))}, "b2"));
+  f.run();
+  CHECK(f.transport().calls().size() == 1);
+  CHECK_FALSE(f.await(second).has_value());
+
+  SECTION("its late success stands for the waiting submission") {
+    f.transport().complete(0, ok());
+    auto r2 = f.await(second);
+    REQUIRE(r2);
+    CHECK(std::get<batch_result>(*r2).counts == drift_counts{1, 0, 0});
+    CHECK(f.transport().calls().size() == 1);
+    // And it starts the image's cooldown, as any success does.
+    CHECK(f.process(batch({drift("e3", digest('a'))})).counts ==
+          drift_counts{0, 0, 1});
+  }
+  SECTION("after its late failure the waiting submission goes out") {
+    f.transport().complete(0, answered(400, failure_kind::rejected));
+    f.run();
+    REQUIRE(f.transport().calls().size() == 2);
+    CHECK(f.transport().calls()[1].submission.client_request_id == "drift:e2");
+    f.transport().complete(1, ok());
+    auto r2 = f.await(second);
+    REQUIRE(r2);
+    CHECK(std::get<batch_result>(*r2).counts == drift_counts{1, 0, 0});
+  }
+  // Other images never wait.
+  f.transport().complete_at_once(ok());
+  CHECK(f.process(batch({drift("e4", digest('b'))})).counts ==
+        drift_counts{1, 0, 0});
+}
+
+TEST_CASE("a submission already past its deadline counts as a deadline "
+          "failure") {
+  auto settings = retrying();
+  settings.batch_deadline = 5s;
+  core_fixture f{settings};
+  // e2 waits in its shard behind e1 of the same image, whose attempt
+  // outlives the batch; e2 reaches the coordinator after the deadline.
+  auto pending =
+      f.post(batch({drift("e1", digest('a')), drift("e2", digest('a'))}, "b1"));
+  f.run();
+  f.advance(5s, 100ms);
+  auto r = f.await(pending);
+  REQUIRE(r);
+  CHECK(std::get<batch_result>(*r).counts == drift_counts{0, 2, 0});
+  f.transport().complete(0, server_error());
+  f.run();
+  CHECK(f.transport().calls().size() == 1);
+  CHECK(f.metric("deltascan_scanner_failures_total", "reason", "deadline") ==
+        2);
+}
+
 TEST_CASE("a retry that would end past the deadline is not started") {
   auto settings = retrying();
   settings.batch_deadline = 5s;
@@ -283,6 +348,67 @@ TEST_CASE("the breaker opens, fails fast, probes once and closes") {
   f.transport().complete_at_once(ok());
   CHECK(f.process(batch({drift("e7", digest('f'))})).counts ==
         drift_counts{1, 0, 0});
+}
+
+TEST_CASE("late answers from before the breaker opened change nothing") {
+  auto settings = retrying(1);
+  settings.breaker.failures = 2;
+  settings.breaker.open_duration = 10s;
+  core_fixture f{settings};
+  // Three attempts out; two failures open the breaker.
+  auto pending =
+      f.post(batch({drift("e1", digest('a')), drift("e2", digest('b')),
+                    drift("e3", digest('c'))}));
+  f.run();
+  REQUIRE(f.transport().calls().size() == 3);
+  f.transport().complete(0, server_error());
+  f.transport().complete(1, server_error());
+  f.run();
+  CHECK(f.metric("deltascan_scanner_breaker_state") == 1);
+  // The third answers late, successfully: the breaker stays open, since
+  // only a probe may close it.
+  f.transport().complete(2, ok());
+  REQUIRE(f.await(pending));
+  CHECK(f.metric("deltascan_scanner_breaker_state") == 1);
+  CHECK(f.process(batch({drift("e4", digest('d'))})).counts ==
+        drift_counts{0, 1, 0});
+  CHECK(f.transport().calls().size() == 3);
+
+  CHECK(f.metric("deltascan_scanner_breaker_transitions_total", "to", "open") ==
+        1);
+}
+
+TEST_CASE("a late failure while the probe is out neither reopens the "
+          "breaker nor lets a second probe through") {
+  auto settings = retrying(1);
+  settings.breaker.failures = 2;
+  settings.breaker.open_duration = 10s;
+  core_fixture f{settings};
+  auto early = f.post(batch({drift("e1", digest('a')), drift("e2", digest('b')),
+                             drift("e3", digest('c'))}));
+  f.run();
+  f.transport().complete(0, server_error());
+  f.transport().complete(1, server_error());
+  f.run();
+  f.advance(10s);
+  REQUIRE(f.metric("deltascan_scanner_breaker_state") == 2);
+  auto probe = f.post(batch({drift("e4", digest('d'))}, "probe"));
+  f.run();
+  REQUIRE(f.transport().calls().size() == 4);
+  // e3's attempt started before the breaker opened and fails now.
+  f.transport().complete(2, server_error());
+  REQUIRE(f.await(early));
+  CHECK(f.metric("deltascan_scanner_breaker_state") == 2);
+  CHECK(f.process(batch({drift("e5", digest('e'))})).counts ==
+        drift_counts{0, 1, 0});
+  CHECK(f.transport().calls().size() == 4);
+  f.transport().complete(3, ok());
+  auto r = f.await(probe);
+  REQUIRE(r);
+  CHECK(std::get<batch_result>(*r).counts == drift_counts{1, 0, 0});
+  CHECK(f.metric("deltascan_scanner_breaker_state") == 0);
+  CHECK(f.metric("deltascan_scanner_breaker_transitions_total", "to", "open") ==
+        1);
 }
 
 TEST_CASE("a failed probe opens the breaker again") {
