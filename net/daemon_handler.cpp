@@ -10,6 +10,7 @@
 
 #include <boost/beast/http/rfc7230.hpp>
 
+#include <prometheus/counter.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
@@ -182,8 +183,8 @@ http_response reply_for(const batch_reply& reply,
 
 } // namespace
 
-/// Counts one batch as in progress until its reply is on its way, or until
-/// the gateway drops the completion without calling it.
+/// Counts one batch as in progress from its head until its reply is handed
+/// to the connection, or until the request is dropped without one.
 class daemon_handler::batch_slot {
 public:
   explicit batch_slot(std::shared_ptr<std::atomic<std::size_t>> count)
@@ -191,19 +192,13 @@ public:
     // nop
   }
 
-  ~batch_slot() { release(); }
+  ~batch_slot() { count_->fetch_sub(1, std::memory_order_acq_rel); }
 
   batch_slot(const batch_slot&) = delete;
   batch_slot& operator=(const batch_slot&) = delete;
 
-  void release() {
-    if (!released_.exchange(true, std::memory_order_acq_rel))
-      count_->fetch_sub(1, std::memory_order_acq_rel);
-  }
-
 private:
   std::shared_ptr<std::atomic<std::size_t>> count_;
-  std::atomic<bool> released_{false};
 };
 
 daemon_handler::daemon_handler(batch_gateway& gateway,
@@ -221,7 +216,14 @@ daemon_handler::daemon_handler(batch_gateway& gateway,
                                                              status)},
       settings_{std::move(settings)}, log_{component_logger("http")},
       batches_{std::make_shared<std::atomic<std::size_t>>(0)} {
-  // nop
+  if (registry_)
+    refused_in_progress_ =
+        &prometheus::BuildCounter()
+             .Name("deltascan_batches_refused_in_progress_total")
+             .Help("Batches refused because server.max_batches_in_progress "
+                   "batches were in progress")
+             .Register(*registry_)
+             .Add({});
 }
 
 std::size_t daemon_handler::batches_in_progress() const {
@@ -281,6 +283,8 @@ void daemon_handler::warn_overload(std::string_view limit) {
 http_response daemon_handler::too_many_batches(unsigned version,
                                                bool keep_alive) {
   auto bound = settings_.max_batches_in_progress;
+  if (refused_in_progress_ != nullptr)
+    refused_in_progress_->Increment();
   warn_overload(std::to_string(bound) + " batches in progress");
   auto retry_after = retry_after_text(settings_.overload_retry_after);
   auto res = make_problem(
@@ -295,7 +299,8 @@ http_response daemon_handler::too_many_batches(unsigned version,
 }
 
 std::optional<http_response>
-daemon_handler::check_header(const http::request_header<>& head) {
+daemon_handler::check_header(const http::request_header<>& head,
+                             request_hold& hold) {
   auto method = head.method();
   switch (route_of(head.target())) {
   case route::events: {
@@ -317,10 +322,10 @@ daemon_handler::check_header(const http::request_header<>& head) {
               : "batches must be sent as application/json, not " +
                     std::string{content_type},
           head.version(), keeps_alive(head));
-    // Refusing here spares reading the body; `handle` checks the bound
-    // again, since batches whose bodies are being read are not counted yet.
-    auto bound = settings_.max_batches_in_progress;
-    if (bound != 0 && batches_in_progress() >= bound)
+    // The batch counts from its head on: a body being read costs memory as
+    // much as one in the actors, and at the bound no body is read at all.
+    auto slot = take_batch_slot();
+    if (!slot)
       return too_many_batches(head.version(), keeps_alive(head));
     if (!gateway_.admit()) {
       warn_overload(std::to_string(settings_.max_pending_events) +
@@ -329,6 +334,7 @@ daemon_handler::check_header(const http::request_header<>& head) {
           {}, {settings_.overload_retry_after, settings_.max_pending_events},
           head.version(), keeps_alive(head));
     }
+    hold = std::move(slot);
     return std::nullopt;
   }
   case route::metrics:
@@ -358,18 +364,12 @@ void daemon_handler::handle(http_request&& req, responder reply) {
   auto keep_alive = req.keep_alive();
   switch (route_of(req.target())) {
   case route::events: {
-    auto slot = take_batch_slot();
-    if (!slot) {
-      reply.send(too_many_batches(version, keep_alive));
-      return;
-    }
+    // The batch's slot, taken by check_header, stays with the request until
+    // its reply is handed over.
     overload_reply overload{settings_.overload_retry_after,
                             settings_.max_pending_events};
-    gateway_.post(std::move(req.body()), [reply, version, keep_alive, slot,
+    gateway_.post(std::move(req.body()), [reply, version, keep_alive,
                                           overload](batch_reply result) {
-      // Released before the reply goes out, so that an observer that posts
-      // its next batch as soon as it has the reply finds the slot free.
-      slot->release();
       reply.send(reply_for(result, overload, version, keep_alive));
     });
     return;

@@ -18,6 +18,7 @@
 #include <string_view>
 
 namespace prometheus {
+class Counter;
 class Registry;
 } // namespace prometheus
 
@@ -53,9 +54,9 @@ struct daemon_handler_settings {
   bool protect_metrics = false;
   /// Whether `/healthz` and `/readyz` need a token while auth is on.
   bool protect_health = false;
-  /// Batches being processed at once, from the moment the handler takes one
-  /// until its reply is sent; further ones get 429 (before their body is
-  /// read when possible). 0 for no bound.
+  /// Batches taken at once, from their head until their reply is handed to
+  /// the connection (bodies being read count); further ones get 429 before
+  /// their body is read. 0 for no bound.
   std::size_t max_batches_in_progress = 0;
   /// The `Retry-After` of every 429.
   std::chrono::seconds overload_retry_after{1};
@@ -76,12 +77,16 @@ public:
                  std::shared_ptr<const daemon_status> status,
                  daemon_handler_settings settings);
 
-  std::optional<http_response>
-  check_header(const http::request_header<>& head) override;
+  /// Refuses what may not pass from its head alone. A batch let through
+  /// takes its place under `max_batches_in_progress` in `hold`, so the bound
+  /// covers bodies being read as well as batches in the actors.
+  std::optional<http_response> check_header(const http::request_header<>& head,
+                                            request_hold& hold) override;
 
+  /// Serves a request whose head `check_header` let through.
   void handle(http_request&& req, responder reply) override;
 
-  /// Batches taken and not yet answered. Thread-safe.
+  /// Batches let through at their head and not yet answered. Thread-safe.
   std::size_t batches_in_progress() const;
 
 private:
@@ -114,6 +119,8 @@ private:
   // logged (steady clock ticks, 0 for never), so sustained overload is logged
   // now and then.
   std::atomic<std::uint64_t> refused_batches_{0};
+  // Null without a registry.
+  prometheus::Counter* refused_in_progress_ = nullptr;
   std::atomic<std::chrono::steady_clock::rep> last_overload_warning_{0};
 };
 

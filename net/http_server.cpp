@@ -276,6 +276,11 @@ private:
   std::optional<http::request_parser<padded_string_body>> parser_;
   std::optional<http::response<http::empty_body>> continue_;
   http_response response_;
+  /// What the handler attached to the current request at its head; dropped
+  /// as soon as the reply is handed over, so that whatever it counts is free
+  /// again before the client can send its next request. A closed session
+  /// keeps it while the handler still holds a responder: the work goes on.
+  request_hold hold_;
   const std::shared_ptr<detail::http_listener> owner_;
   const std::shared_ptr<spdlog::logger> log_;
   const bool admitted_;
@@ -491,7 +496,7 @@ void server_session<Stream>::on_head(error_code ec, std::size_t) {
   }
   std::optional<http_response> early;
   try {
-    early = owner_->handler().check_header(head);
+    early = owner_->handler().check_header(head, hold_);
   } catch (const std::exception& e) {
     log_->error("http handler failed to check the head of {}: {}",
                 request_line_, e.what());
@@ -572,6 +577,7 @@ void server_session<Stream>::dispatch_request() {
 
 template <class Stream>
 void server_session<Stream>::on_response(http_response res) {
+  hold_.reset();
   if (phase_ != phase::handling) {
     log_->debug("http dropped the reply to {} on connection {}: "
                 "connection already closed",
@@ -583,6 +589,7 @@ void server_session<Stream>::on_response(http_response res) {
 
 template <class Stream>
 void server_session<Stream>::on_abandoned() {
+  hold_.reset();
   if (phase_ != phase::handling)
     return;
   log_->warn("http handler dropped {} without a reply; closing connection {}",
@@ -593,6 +600,7 @@ void server_session<Stream>::on_abandoned() {
 template <class Stream>
 void server_session<Stream>::write_response(http_response res,
                                             bool force_close) {
+  hold_.reset();
   if (!res.has_content_length() && !res.chunked()) {
     try {
       res.prepare_payload();

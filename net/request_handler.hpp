@@ -48,6 +48,12 @@ private:
   std::shared_ptr<state> state_;
 };
 
+/// What a handler may attach to a request it lets through at its head, e.g.
+/// the request's place under a bound on requests in progress. The server
+/// keeps it while the body is read and the handler works, and drops it when
+/// the reply is handed over or the connection closes, whichever comes first.
+using request_hold = std::shared_ptr<void>;
+
 /// Serves requests for an `http_server`. The server calls both member
 /// functions on the connection's strand; one handler serves all connections,
 /// so an implementation with shared state must synchronise it.
@@ -62,9 +68,11 @@ public:
 
   /// Looks at a request before its body is read. A returned response rejects
   /// the request without reading the body (e.g. 404, 405, 415); the server
-  /// closes the connection after it when body bytes remain unread.
+  /// closes the connection after it when body bytes remain unread. A request
+  /// let through may be given a `hold` (see `request_hold`); the default
+  /// lets every request through and holds nothing.
   virtual std::optional<http_response>
-  check_header(const http::request_header<>& head);
+  check_header(const http::request_header<>& head, request_hold& hold);
 
   /// Serves a whole request; must make `reply` send exactly one response,
   /// now or later, from any thread.

@@ -51,7 +51,7 @@ bool responder::sent() const {
 }
 
 std::optional<http_response>
-request_handler::check_header(const http::request_header<>&) {
+request_handler::check_header(const http::request_header<>&, request_hold&) {
   return std::nullopt;
 }
 

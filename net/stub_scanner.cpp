@@ -280,7 +280,7 @@ stub_scanner::stub_scanner(boost::asio::any_io_executor timers,
 }
 
 std::optional<http_response>
-stub_scanner::check_header(const http::request_header<>& head) {
+stub_scanner::check_header(const http::request_header<>& head, request_hold&) {
   return screen(head);
 }
 

@@ -122,8 +122,8 @@ public:
 
   // -- request_handler --------------------------------------------------------
 
-  std::optional<http_response>
-  check_header(const http::request_header<>& head) override;
+  std::optional<http_response> check_header(const http::request_header<>& head,
+                                            request_hold& hold) override;
 
   void handle(http_request&& req, responder reply) override;
 

@@ -318,8 +318,9 @@ TEST_CASE("the batch route answers 503 unless the daemon is ready",
   net::daemon_handler handler{gateway, std::make_shared<prometheus::Registry>(),
                               status};
   auto req = post_batch(drift_batch("b", "e-1", test_digest(2)));
+  net::request_hold hold;
   auto expect_503 = [&](std::string_view mention) {
-    auto res = handler.check_header(req.base());
+    auto res = handler.check_header(req.base(), hold);
     REQUIRE(res);
     INFO("reply: " << res->body());
     CHECK(res->result() == http::status::service_unavailable);
@@ -331,7 +332,8 @@ TEST_CASE("the batch route answers 503 unless the daemon is ready",
   };
   expect_503("starting");
   status->set(net::daemon_phase::ready);
-  CHECK_FALSE(handler.check_header(req.base()));
+  CHECK_FALSE(handler.check_header(req.base(), hold));
+  hold.reset();
   status->set(net::daemon_phase::draining);
   expect_503("shutting down");
   CHECK(gateway.posted == 0);

@@ -24,25 +24,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string metrics_text(const tcp::endpoint& ep) {
-  auto res = exchange_once(ep, make_request(http::verb::get, "/metrics"));
-  REQUIRE(res);
-  return res->body();
-}
-
-// The value of the sample `series` (name with labels), or -1.
-double sample(const std::string& text, const std::string& series) {
-  auto at = text.find("\n" + series + " ");
-  if (at == std::string::npos)
-    return -1;
-  auto start = at + series.size() + 2;
-  return std::stod(text.substr(start, text.find('\n', start) - start));
-}
-
-double metric(const tcp::endpoint& ep, const std::string& series) {
-  return sample(metrics_text(ep), series);
-}
-
 std::vector<std::string>
 client_request_ids(const std::vector<net::recorded_submission>& requests) {
   std::vector<std::string> ids;

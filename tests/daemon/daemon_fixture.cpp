@@ -193,6 +193,24 @@ batch_counts post_ok(const tcp::endpoint& ep, std::string body) {
   return *counts;
 }
 
+std::string metrics_text(const tcp::endpoint& ep) {
+  auto res = exchange_once(ep, make_request(http::verb::get, "/metrics"));
+  REQUIRE(res);
+  return res->body();
+}
+
+double sample(const std::string& text, const std::string& series) {
+  auto at = text.find("\n" + series + " ");
+  if (at == std::string::npos)
+    return -1;
+  auto start = at + series.size() + 2;
+  return std::stod(text.substr(start, text.find('\n', start) - start));
+}
+
+double metric(const tcp::endpoint& ep, const std::string& series) {
+  return sample(metrics_text(ep), series);
+}
+
 std::optional<problem_fields> parse_problem(const std::string& body) {
   simdjson::dom::parser parser;
   simdjson::dom::object object;

@@ -130,6 +130,17 @@ std::optional<batch_counts> parse_batch_reply(const std::string& body);
 /// unless the daemon answers 200 with a batch reply.
 batch_counts post_ok(const tcp::endpoint& ep, std::string body);
 
+/// The daemon's `/metrics` text, read on a new connection; fails the test
+/// when there is no answer.
+std::string metrics_text(const tcp::endpoint& ep);
+
+/// The value of the sample `series` (a name with its labels, as printed) in
+/// a metrics text, or -1 when there is none.
+double sample(const std::string& text, const std::string& series);
+
+/// The value of `series` in the daemon's metrics, or -1.
+double metric(const tcp::endpoint& ep, const std::string& series);
+
 /// The members of a problem+json body.
 struct problem_fields {
   std::string type;

@@ -10,21 +10,6 @@
 using namespace deltascan;
 using namespace deltascan::e2e;
 
-namespace {
-
-// The value of a sample line `name{labels} value` or `name value`.
-std::optional<double> sample(const std::string& text,
-                             const std::string& series) {
-  auto at = text.find("\n" + series + " ");
-  if (at == std::string::npos)
-    return std::nullopt;
-  auto start = at + series.size() + 2;
-  auto end = text.find('\n', start);
-  return std::stod(text.substr(start, end - start));
-}
-
-} // namespace
-
 TEST_CASE("metrics count the scans of real traffic", "[daemon][metrics]") {
   daemon_fixture f;
   // One triggered scan, the same drift again (deduplicated), a drift event
@@ -66,10 +51,10 @@ TEST_CASE("metrics count the scans of real traffic", "[daemon][metrics]") {
   // One digest is in a cooldown table, on one of the two shards.
   auto shard0 = sample(text, R"(deltascan_tracked_digests{shard="0"})");
   auto shard1 = sample(text, R"(deltascan_tracked_digests{shard="1"})");
-  REQUIRE(shard0);
-  REQUIRE(shard1);
-  CHECK(*shard0 + *shard1 == 1.0);
-  CHECK_FALSE(sample(text, R"(deltascan_tracked_digests{shard="2"})"));
+  REQUIRE(shard0 >= 0);
+  REQUIRE(shard1 >= 0);
+  CHECK(shard0 + shard1 == 1.0);
+  CHECK(sample(text, R"(deltascan_tracked_digests{shard="2"})") == -1);
 }
 
 TEST_CASE("a started daemon is alive and ready", "[daemon][probes]") {

@@ -1,7 +1,9 @@
-// A running deltascand that holds too many drift events refuses the batch
-// that would exceed the bound with 429 and a Retry-After, names the bound,
-// and takes batches again that fit.
+// A running deltascand at one of its bounds (drift events pending, batches
+// in progress) refuses with 429 and a Retry-After, names the bound, counts
+// the refusal, and takes batches again once there is room.
+#include "net/stub_scanner.hpp"
 #include "tests/daemon/daemon_fixture.hpp"
+#include "tests/daemon/http_test_client.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -9,6 +11,7 @@
 
 using namespace deltascan;
 using namespace deltascan::e2e;
+using namespace std::chrono_literals;
 
 TEST_CASE("a batch over the pending drift events is refused with 429",
           "[daemon][overload]") {
@@ -38,4 +41,47 @@ TEST_CASE("a batch over the pending drift events is refused with 429",
       post_ok(f.endpoint(), drift_batch("fits", "e-3", test_digest(0x9002)));
   CHECK(counts.triggered == 1);
   CHECK(f.scanner.stub().stats().received == 1);
+}
+
+TEST_CASE("batches beyond the bound in progress are refused with 429, and "
+          "taken again once one is answered",
+          "[daemon][overload]") {
+  daemon_fixture f{[](daemon_config& config) {
+    config.server.max_batches_in_progress = 1;
+    config.server.overload_retry_after = std::chrono::seconds{2};
+    config.scanner.timeout = 10s;
+  }};
+  // The scanner sits on the first submission, so its batch stays in
+  // progress until the answer comes.
+  REQUIRE(f.scanner.stub().script_faults({net::stub_fault::slow(1500ms)}));
+  http_test_client holder;
+  REQUIRE_FALSE(holder.connect(f.endpoint()));
+  REQUIRE_FALSE(
+      holder.send(post_batch(drift_batch("held", "e-1", test_digest(0x9100)))));
+  REQUIRE(eventually([&] { return f.scanner.stub().stats().received == 1; }));
+
+  auto refused = exchange_once(
+      f.endpoint(),
+      post_batch(drift_batch("refused", "e-2", test_digest(0x9101))));
+  REQUIRE(refused);
+  INFO(refused->body());
+  CHECK(refused->result() == http::status::too_many_requests);
+  CHECK((*refused)[http::field::retry_after] == "2");
+  auto problem = parse_problem(refused->body());
+  REQUIRE(problem);
+  CHECK(problem->type == "https://deltascan.dev/problems/too-many-batches");
+  CHECK_THAT(problem->detail,
+             Catch::Contains("server.max_batches_in_progress"));
+  CHECK(metric(f.endpoint(), "deltascan_batches_refused_in_progress_total") ==
+        1);
+
+  net::http_response held;
+  REQUIRE_FALSE(holder.receive(held));
+  CHECK(held.result() == http::status::ok);
+  // The refused batch was never read: its image was not submitted, and it
+  // is taken now that the slot is free.
+  auto counts =
+      post_ok(f.endpoint(), drift_batch("again", "e-2", test_digest(0x9101)));
+  CHECK(counts.triggered == 1);
+  CHECK(f.scanner.stub().stats().received == 2);
 }

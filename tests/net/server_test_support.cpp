@@ -67,7 +67,8 @@ scripted_handler::scripted_handler(request_step on_request, head_check on_head)
 }
 
 std::optional<http_response>
-scripted_handler::check_header(const http::request_header<>& head) {
+scripted_handler::check_header(const http::request_header<>& head,
+                               request_hold&) {
   if (on_head_)
     return on_head_(head);
   return std::nullopt;

@@ -70,8 +70,8 @@ public:
 
   explicit scripted_handler(request_step on_request, head_check on_head = {});
 
-  std::optional<http_response>
-  check_header(const http::request_header<>& head) override;
+  std::optional<http_response> check_header(const http::request_header<>& head,
+                                            request_hold& hold) override;
   void handle(http_request&& req, responder reply) override;
 
   /// Requests that reached `handle`.

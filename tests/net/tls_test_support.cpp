@@ -46,11 +46,6 @@ error_code run_step(asio::io_context& ioc, beast::tcp_stream& tcp,
 
 class echo : public request_handler {
 public:
-  std::optional<http_response>
-  check_header(const http::request_header<>&) override {
-    return std::nullopt;
-  }
-
   void handle(http_request&& req, responder reply) override {
     http_response res{http::status::ok, req.version()};
     res.set(http::field::content_type, "text/plain");
