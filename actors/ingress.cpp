@@ -91,49 +91,38 @@ void process(ingress_stateful_actor self, std::string& body,
     finish(self, *progress);
     return;
   }
-  auto verdicts = st.shared->limiter.admit(batch.drift_events, started);
-  std::size_t limited = 0;
-  std::vector<dedup_request> requests(st.shards.size());
-  // Digests spread evenly over the shards: reserve a fair share and a
-  // margin, so that most shares are built without regrowing.
-  for (auto& request : requests)
-    request.events.reserve(batch.drift_events.size() / requests.size() + 8);
-  std::size_t routed = 0;
-  for (std::size_t e = 0; e < batch.drift_events.size(); ++e) {
-    auto& event = batch.drift_events[e];
-    if (verdicts[e] != rate_verdict::allowed) {
-      if (st.metrics != nullptr)
-        st.metrics->count_rate_limited(verdicts[e]);
-      ++limited;
-      continue;
-    }
-    auto digest = image_digest(event);
+  // Events without a digest go first: they cost neither a rate-limit token
+  // nor a place under the pending bound.
+  auto& events = batch.drift_events;
+  std::vector<std::string> digests;
+  digests.reserve(events.size());
+  std::size_t kept = 0;
+  for (std::size_t e = 0; e < events.size(); ++e) {
+    auto digest = image_digest(events[e]);
     if (!digest) {
       log->warn("ingress skipped drift event {}: no image digest in "
                 "baseline or image reference",
-                event.event_id);
+                events[e].event_id);
       ++result.counts.skipped;
       continue;
     }
-    auto& request = requests[shard_of(*digest, st.shards.size())];
-    request.events.push_back({std::move(event), std::move(*digest)});
-    ++routed;
+    if (kept != e)
+      events[kept] = std::move(events[e]);
+    ++kept;
+    digests.push_back(std::move(*digest));
   }
-  if (limited > 0) {
-    log->debug("ingress skipped {} drift events of batch {}: over the node "
-               "or tenant rate limit",
-               limited, result.batch_id.value_or("(no id)"));
-    result.counts.skipped += limited;
-  }
+  events.resize(kept);
   // The bound is checked after decoding, when the batch's real cost is
-  // known; the HTTP server bounds the batches being read before that.
+  // known (the HTTP server bounds the batches being read before that), and
+  // before the rate limits, so that a refused batch spends no tokens. The
+  // events a limit then skips give their places back at once.
   auto& pending = st.shared->pending_events;
-  auto before = pending.fetch_add(routed, std::memory_order_relaxed);
-  if (routed > 0 && before + routed > st.settings.max_pending_events) {
-    pending.fetch_sub(routed, std::memory_order_relaxed);
+  auto before = pending.fetch_add(kept, std::memory_order_relaxed);
+  if (kept > 0 && before + kept > st.settings.max_pending_events) {
+    pending.fetch_sub(kept, std::memory_order_relaxed);
     log->warn("ingress refused batch {}: its {} drift events would exceed "
               "the {} pending",
-              result.batch_id.value_or("(no id)"), routed,
+              result.batch_id.value_or("(no id)"), kept,
               st.settings.max_pending_events);
     if (st.metrics != nullptr)
       st.metrics->batches_overloaded.Increment();
@@ -141,9 +130,35 @@ void process(ingress_stateful_actor self, std::string& body,
         ec::overloaded, std::to_string(before) +
                             " drift events are pending and the batch "
                             "adds " +
-                            std::to_string(routed) + ", over the bound of " +
+                            std::to_string(kept) + ", over the bound of " +
                             std::to_string(st.settings.max_pending_events)));
     return;
+  }
+  auto verdicts = st.shared->limiter.admit(events, started);
+  std::size_t limited = 0;
+  std::vector<dedup_request> requests(st.shards.size());
+  // Digests spread evenly over the shards: reserve a fair share and a
+  // margin, so that most shares are built without regrowing.
+  for (auto& request : requests)
+    request.events.reserve(kept / requests.size() + 8);
+  std::size_t routed = 0;
+  for (std::size_t e = 0; e < kept; ++e) {
+    if (verdicts[e] != rate_verdict::allowed) {
+      if (st.metrics != nullptr)
+        st.metrics->count_rate_limited(verdicts[e]);
+      ++limited;
+      continue;
+    }
+    auto& request = requests[shard_of(digests[e], st.shards.size())];
+    request.events.push_back({std::move(events[e]), std::move(digests[e])});
+    ++routed;
+  }
+  if (limited > 0) {
+    pending.fetch_sub(limited, std::memory_order_relaxed);
+    log->debug("ingress skipped {} drift events of batch {}: over the node "
+               "or tenant rate limit",
+               limited, result.batch_id.value_or("(no id)"));
+    result.counts.skipped += limited;
   }
   progress->events_held = routed;
   auto batch_deadline = started + st.settings.batch_deadline;

@@ -6,6 +6,8 @@ namespace deltascan {
 
 namespace {
 
+constexpr std::chrono::seconds sweep_interval{1};
+
 void refill(double& tokens, std::chrono::steady_clock::time_point& updated,
             const bucket_limit& limit,
             std::chrono::steady_clock::time_point now) {
@@ -26,14 +28,18 @@ drift_rate_limiter::drift_rate_limiter(bucket_limit per_node,
 }
 
 drift_rate_limiter::bucket*
-drift_rate_limiter::find_bucket(bucket_map& buckets, const bucket_limit& limit,
+drift_rate_limiter::find_bucket(scope& where, const bucket_limit& limit,
                                 std::string_view key, time_point now) {
+  auto& buckets = where.buckets;
   std::string name{key};
   if (auto i = buckets.find(name); i != buckets.end()) {
     refill(i->second.tokens, i->second.updated, limit, now);
     return &i->second;
   }
   if (buckets.size() >= max_buckets) {
+    if (now < where.next_sweep)
+      return nullptr;
+    where.next_sweep = now + sweep_interval;
     for (auto i = buckets.begin(); i != buckets.end();) {
       refill(i->second.tokens, i->second.updated, limit, now);
       if (i->second.tokens >= static_cast<double>(limit.burst))

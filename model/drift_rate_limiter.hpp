@@ -58,18 +58,25 @@ private:
     time_point updated;
   };
 
-  using bucket_map = std::unordered_map<std::string, bucket>;
+  /// The buckets of nodes, or of tenants.
+  struct scope {
+    std::unordered_map<std::string, bucket> buckets;
+    /// While the map is full, when dropping full buckets is tried next:
+    /// a sweep visits every bucket, so it runs at most once a second, not
+    /// once per unknown key.
+    time_point next_sweep{};
+  };
 
   /// The bucket of `key`, refilled up to `now`; null when there is no room
   /// for a new one.
-  bucket* find_bucket(bucket_map& buckets, const bucket_limit& limit,
+  bucket* find_bucket(scope& where, const bucket_limit& limit,
                       std::string_view key, time_point now);
 
   std::mutex mutex_;
   bucket_limit per_node_;
   bucket_limit per_tenant_;
-  bucket_map nodes_;
-  bucket_map tenants_;
+  scope nodes_;
+  scope tenants_;
 };
 
 } // namespace deltascan

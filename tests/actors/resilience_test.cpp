@@ -510,6 +510,46 @@ TEST_CASE("drift beyond a node's rate limit is skipped and counted") {
             .counts == drift_counts{1, 1, 0});
 }
 
+TEST_CASE("only drift events that may be submitted cost rate-limit tokens "
+          "and pending places") {
+  auto settings = core_fixture::default_settings();
+  settings.per_node = bucket_limit{1, 2};
+  settings.max_pending_events = 2;
+  core_fixture f{settings};
+  // Three events with a digest are over the pending bound: the batch is
+  // refused before the limiter sees it.
+  auto refused =
+      f.await(f.post(batch({drift("e1", digest('a')), drift("e2", digest('b')),
+                            drift("e3", digest('c'))},
+                           "too-much")));
+  REQUIRE(refused);
+  REQUIRE(std::holds_alternative<caf::error>(*refused));
+  CHECK(error_code(std::get<caf::error>(*refused)) == ec::overloaded);
+  // So both tokens are left, and events without a digest take none.
+  auto no_digest = R"({"event":{"eventId":"e0","kind":"drift","node":"n",)"
+                   R"("workload":{"imageRef":"registry/app:1.2"}}})";
+  auto held = f.post(batch({no_digest, no_digest, drift("e4", digest('d')),
+                            drift("e5", digest('e'))},
+                           "held"));
+  f.run();
+  REQUIRE(f.transport().calls().size() == 2);
+  CHECK(f.metric("deltascan_drift_events_rate_limited_total", "limit",
+                 "node") == 0);
+  // The pending bound is reached now; once the batch is answered, a batch
+  // whose events the limit skips holds no place either.
+  CHECK_FALSE(f.core().admit());
+  f.transport().complete_all(ok());
+  auto r = f.await(held);
+  REQUIRE(r);
+  REQUIRE(std::holds_alternative<batch_result>(*r));
+  CHECK(std::get<batch_result>(*r).counts == drift_counts{2, 2, 0});
+  CHECK(f.process(batch({drift("e6", digest('f')), drift("e7", digest('g'))}))
+            .counts == drift_counts{0, 2, 0});
+  CHECK(f.metric("deltascan_drift_events_rate_limited_total", "limit",
+                 "node") == 2);
+  CHECK(f.core().admit());
+}
+
 TEST_CASE("a tenant's rate limit spans its nodes") {
   auto settings = core_fixture::default_settings();
   settings.per_tenant = bucket_limit{1, 1};

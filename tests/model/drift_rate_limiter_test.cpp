@@ -76,3 +76,31 @@ TEST_CASE("events without a node share one bucket") {
   CHECK(limiter.admit({event(std::nullopt), event(std::nullopt)}, t0) ==
         std::vector{rate_verdict::allowed, rate_verdict::node_limited});
 }
+
+TEST_CASE("at its bound on buckets the limiter limits unknown nodes, and "
+          "drops full buckets at most once a second") {
+  // Refills within a millisecond, so every bucket is full again almost at
+  // once: what keeps an unknown node out after that is the sweep's pace.
+  drift_rate_limiter limiter{{1000, 1}, {}};
+  std::vector<drift_event> fill;
+  fill.reserve(drift_rate_limiter::max_buckets);
+  for (std::size_t i = 0; i < drift_rate_limiter::max_buckets; ++i)
+    fill.push_back(event("node-" + std::to_string(i)));
+  CHECK(limiter.admit(fill, t0) ==
+        repeat(rate_verdict::allowed, drift_rate_limiter::max_buckets));
+
+  // Every bucket is empty: a sweep frees none, and the newcomer is limited.
+  CHECK(limiter.admit({event("newcomer")}, t0) ==
+        repeat(rate_verdict::node_limited, 1));
+  // Known nodes keep their buckets meanwhile.
+  CHECK(limiter.admit({event("node-7")}, t0 + 10ms) ==
+        repeat(rate_verdict::allowed, 1));
+  // The buckets are full again, but the next sweep is not due yet.
+  CHECK(limiter.admit({event("newcomer")}, t0 + 500ms) ==
+        repeat(rate_verdict::node_limited, 1));
+  // Once it is, full buckets go and the newcomer gets one.
+  CHECK(limiter.admit({event("newcomer")}, t0 + 1s) ==
+        repeat(rate_verdict::allowed, 1));
+  CHECK(limiter.admit({event("another")}, t0 + 1s) ==
+        repeat(rate_verdict::allowed, 1));
+}
