@@ -171,38 +171,51 @@ prometheus::Registry& daemon_app::registry() {
   return *impl_->registry;
 }
 
+std::vector<std::string> load_daemon_files(const daemon_config& config,
+                                           daemon_files& files) {
+  std::vector<std::string> errors;
+  if (auto err = read_token(config, files.scanner_token))
+    errors.push_back(std::move(*err));
+  if (auto err = read_ingress_tokens(config, files.ingress_tokens))
+    errors.push_back(std::move(*err));
+  files.server_tls.reset();
+  if (config.server.tls.enabled()) {
+    const auto& tls = config.server.tls;
+    auto made = net::make_server_tls_context(
+        {tls.cert_file, tls.key_file, tls.client_ca_file}, "server.tls");
+    if (made)
+      files.server_tls = std::move(made.context);
+    else
+      errors.push_back(std::move(made.error));
+  }
+  files.scanner_tls.reset();
+  if (config.scanner.url.scheme == "https") {
+    const auto& tls = config.scanner.tls;
+    auto made = net::make_client_tls_context(
+        {tls.ca_file, tls.cert_file, tls.key_file}, "scanner.tls");
+    if (made)
+      files.scanner_tls = std::move(made.context);
+    else
+      errors.push_back(std::move(made.error));
+  }
+  return errors;
+}
+
 std::optional<std::string> daemon_app::start() {
   auto& m = *impl_;
-  std::optional<std::string> token;
-  if (auto err = read_token(config_, token))
-    return err;
-  std::optional<std::vector<std::string>> ingress_tokens;
-  if (auto err = read_ingress_tokens(config_, ingress_tokens))
-    return err;
+  // Certificates are loaded before anything starts, so a bad file stops
+  // start-up with one message instead of failing every handshake.
+  daemon_files files;
+  if (auto errors = load_daemon_files(config_, files); !errors.empty()) {
+    std::string joined = std::move(errors.front());
+    for (std::size_t i = 1; i < errors.size(); ++i)
+      joined += "; " + errors[i];
+    return joined;
+  }
   std::string resolve_error;
   auto endpoint = resolve_listen(config_.server.listen, resolve_error);
   if (!endpoint)
     return resolve_error;
-  // Certificates are loaded before anything starts, so a bad file stops
-  // start-up with one message instead of failing every handshake.
-  std::shared_ptr<boost::asio::ssl::context> server_tls;
-  if (config_.server.tls.enabled()) {
-    const auto& tls = config_.server.tls;
-    auto made = net::make_server_tls_context(
-        {tls.cert_file, tls.key_file, tls.client_ca_file}, "server.tls");
-    if (!made)
-      return made.error;
-    server_tls = std::move(made.context);
-  }
-  std::shared_ptr<boost::asio::ssl::context> scanner_tls;
-  if (config_.scanner.url.scheme == "https") {
-    const auto& tls = config_.scanner.tls;
-    auto made = net::make_client_tls_context(
-        {tls.ca_file, tls.cert_file, tls.key_file}, "scanner.tls");
-    if (!made)
-      return made.error;
-    scanner_tls = std::move(made.context);
-  }
   auto settings = make_core_settings(config_);
   m.options = std::make_shared<live_runtime_options>(config_.runtime);
   m.metrics = std::make_unique<core_metrics>(*m.registry, settings.shards);
@@ -213,12 +226,12 @@ std::optional<std::string> daemon_app::start() {
                              config_.scanner.url.base_path};
   client_options.timeout = config_.scanner.timeout;
   client_options.max_connections = config_.scanner.max_in_flight;
-  client_options.tls = std::move(scanner_tls);
+  client_options.tls = std::move(files.scanner_tls);
   m.transport = net::http_scanner_transport::make(m.client_ioc, client_options);
-  m.transport->set_bearer_token(std::move(token));
+  m.transport->set_bearer_token(std::move(files.scanner_token));
   m.core = std::make_unique<actor_core>(*m.system, settings, m.transport,
                                         m.options, m.metrics.get());
-  apply_ingress_tokens(*m.auth, ingress_tokens, true);
+  apply_ingress_tokens(*m.auth, files.ingress_tokens, true);
   net::daemon_handler_settings handler_settings;
   handler_settings.auth = m.auth;
   handler_settings.protect_metrics = config_.server.auth.protect_metrics;
@@ -232,7 +245,7 @@ std::optional<std::string> daemon_app::start() {
   net::server_limits limits;
   limits.max_body_bytes = config_.server.max_body_bytes;
   m.server = std::make_unique<net::http_server>(m.server_ioc, m.handler, limits,
-                                                std::move(server_tls));
+                                                std::move(files.server_tls));
   m.started = true;
   if (auto ec = m.server->listen(*endpoint))
     return "cannot listen on " + to_string(config_.server.listen) + ": " +

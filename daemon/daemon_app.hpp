@@ -18,7 +18,31 @@ namespace prometheus {
 class Registry;
 } // namespace prometheus
 
+namespace boost::asio::ssl {
+class context;
+} // namespace boost::asio::ssl
+
 namespace deltascan {
+
+/// What a configuration names outside itself, read and checked: tokens,
+/// certificates and keys.
+struct daemon_files {
+  /// The scanner's bearer token; none without scanner.token_file.
+  std::optional<std::string> scanner_token;
+  /// The observers' accepted tokens; none while authentication is off.
+  std::optional<std::vector<std::string>> ingress_tokens;
+  /// Null for plain HTTP.
+  std::shared_ptr<boost::asio::ssl::context> server_tls;
+  /// Null unless the scanner URL is https.
+  std::shared_ptr<boost::asio::ssl::context> scanner_tls;
+};
+
+/// Reads every file `config` names into `files`. Returns one error per file
+/// that cannot be used, naming its key; empty when all can. Start-up and
+/// `--check-config` both use it, so a check passes only when start-up
+/// would get past its files.
+std::vector<std::string> load_daemon_files(const daemon_config& config,
+                                           daemon_files& files);
 
 class daemon_app {
 public:

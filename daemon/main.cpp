@@ -7,7 +7,6 @@
 #include "actors/logging.hpp"
 #include "config/config_loader.hpp"
 #include "config/config_render.hpp"
-#include "config/token_file.hpp"
 #include "daemon/daemon_app.hpp"
 #include "daemon/logging_setup.hpp"
 
@@ -51,13 +50,14 @@ int check_config(const options& opts) {
     std::cerr << "error: " << error << '\n';
   if (!result.config)
     return EXIT_FAILURE;
-  if (!result.config->scanner.token_file.empty()) {
-    auto token = read_token_file(result.config->scanner.token_file);
-    if (!token.token) {
-      std::cerr << "error: scanner.token_file: " << token.error << '\n';
-      return EXIT_FAILURE;
-    }
-  }
+  // The files are read as start-up reads them; what they hold is never
+  // printed.
+  daemon_files files;
+  auto file_errors = load_daemon_files(*result.config, files);
+  for (const auto& error : file_errors)
+    std::cerr << "error: " << error << '\n';
+  if (!file_errors.empty())
+    return EXIT_FAILURE;
   std::cout << render_config(*result.config);
   return EXIT_SUCCESS;
 }

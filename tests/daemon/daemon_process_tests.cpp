@@ -178,6 +178,36 @@ TEST_CASE("deltascand checks a configuration without starting",
     CHECK_THAT(err, Catch::Contains("\"soon\""));
     CHECK(out.empty());
   }
+  SECTION("the files it names are read as start-up reads them, and what "
+          "they hold is never printed") {
+    auto tokens = dir.write("tokens", "node-secret-1\nnode-secret-2\n");
+    auto good = dir.write("good.yaml", "server:\n  auth:\n    token_file: \"" +
+                                           tokens.string() + "\"\n");
+    auto rc = run_to_exit(daemon_binary,
+                          {"--check-config", "--config", good.string()}, dir,
+                          out, err, patience);
+    INFO("stderr: " << err);
+    REQUIRE(rc);
+    CHECK(*rc == 0);
+    CHECK_THAT(out, Catch::Contains(tokens.string()));
+    CHECK_THAT(out + err, !Catch::Contains("node-secret"));
+
+    auto missing = (dir.path() / "missing").string();
+    auto bad =
+        dir.write("bad.yaml", "server:\n  auth:\n    token_file: \"" + missing +
+                                  "\"\n  tls:\n"
+                                  "    cert_file: \"" +
+                                  missing + ".crt\"\n    key_file: \"" +
+                                  missing + ".key\"\n");
+    rc =
+        run_to_exit(daemon_binary, {"--check-config", "--config", bad.string()},
+                    dir, out, err, patience);
+    REQUIRE(rc);
+    CHECK(*rc == 1);
+    CHECK_THAT(err, Catch::Contains("server.auth.token_file"));
+    CHECK_THAT(err, Catch::Contains("server.tls"));
+    CHECK(out.empty());
+  }
   SECTION("--version prints the version") {
     auto rc =
         run_to_exit(daemon_binary, {"--version"}, dir, out, err, patience);
