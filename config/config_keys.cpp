@@ -152,6 +152,22 @@ config_key listen_key() {
   return key;
 }
 
+// A URL with its user information, which may hold a password, masked: a
+// rejected URL is echoed in errors, and errors reach logs.
+std::string masked_userinfo(std::string_view url) {
+  auto scheme = url.find("://");
+  auto start = scheme == std::string_view::npos ? 0 : scheme + 3;
+  auto end = url.find_first_of("/?#", start);
+  auto at =
+      url.substr(start, end == std::string_view::npos ? std::string_view::npos
+                                                      : end - start)
+          .rfind('@');
+  if (at == std::string_view::npos)
+    return std::string{url};
+  return std::string{url.substr(0, start)} + "(credentials not shown)" +
+         std::string{url.substr(start + at)};
+}
+
 config_key scanner_url_key() {
   config_key key;
   key.name = "scanner.url";
@@ -160,7 +176,8 @@ config_key scanner_url_key() {
                   daemon_config& cfg) -> std::optional<std::string> {
     auto url = parse_http_url(text);
     if (!url)
-      return expected("http[s]://host[:port][/path]", text);
+      return expected("http[s]://host[:port][/path] without credentials",
+                      masked_userinfo(text));
     cfg.scanner.url = std::move(*url);
     return std::nullopt;
   };

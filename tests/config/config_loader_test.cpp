@@ -224,7 +224,8 @@ TEST_CASE("a bad value in the file is reported with its key") {
   };
   const std::string bad_address = "expected host:port with a port from 0 to "
                                   "65535, got ";
-  const std::string url = "expected http[s]://host[:port][/path], got ";
+  const std::string url =
+      "expected http[s]://host[:port][/path] without credentials, got ";
   const std::string io_threads = "expected an integer from 1 to 256, got ";
   const std::string seconds = "expected an integer from 0 to 315360000, got ";
   std::vector<bad_value> cases{
@@ -259,7 +260,10 @@ TEST_CASE("a bad value in the file is reported with its key") {
       {"scanner.url", "http://scanner:0", url + R"("http://scanner:0")"},
       {"scanner.url", "http://scanner/scan?x=1",
        url + R"("http://scanner/scan?x=1")"},
-      {"scanner.url", "http://user@scanner", url + R"("http://user@scanner")"},
+      {"scanner.url", "http://user@scanner",
+       url + R"("http://(credentials not shown)@scanner")"},
+      {"scanner.url", "https://user:s3cret@scanner:8443/x",
+       url + R"("https://(credentials not shown)@scanner:8443/x")"},
       {"scanner.url", "http://", url + R"("http://")"},
       {"scanner.timeout_ms", "0",
        R"(expected an integer from 1 to 315360000000, got "0")"},
@@ -299,7 +303,8 @@ TEST_CASE("a bad value from the environment names the variable and key") {
                      R"(expected an integer from 1 to 256, got "abc")"));
   CHECK(any_contains(result.errors,
                      R"(DELTASCAN_SCANNER_URL (scanner.url): expected )"
-                     R"(http[s]://host[:port][/path], got "ftp://x")"));
+                     R"(http[s]://host[:port][/path] without credentials, )"
+                     R"(got "ftp://x")"));
 }
 
 TEST_CASE("a value error in the file names the file, line and column") {
