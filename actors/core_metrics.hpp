@@ -37,8 +37,7 @@ public:
   /// Processing time of a batch, from receipt to result, in milliseconds.
   prometheus::Histogram& batch_latency_ms;
 
-  // -- operator's view
-  // ----------------------------------------------------------
+  // -- operator's view --------------------------------------------------------
 
   prometheus::Counter& batches_processed;
   prometheus::Counter& batches_rejected;

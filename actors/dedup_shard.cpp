@@ -145,8 +145,7 @@ dedup_shard_actor::behavior_type dedup_shard(dedup_shard_stateful_actor self,
   st.metrics = metrics;
   self->delayed_send(self, st.settings.purge_interval, purge_atom::value);
   return {
-      // -- one batch's drift events
-      // ------------------------------------------------
+      // One batch's drift events.
       [=](dedup_atom, dedup_request& request) -> caf::result<drift_counts> {
         auto& st = self->state;
         if (request.events.empty())
@@ -163,8 +162,7 @@ dedup_shard_actor::behavior_type dedup_shard(dedup_shard_stateful_actor self,
         update_gauge(self);
         return promise;
       },
-      // -- housekeeping
-      // --------------------------------------------------------------
+      // Housekeeping.
       [=](purge_atom) {
         purge(self);
         self->delayed_send(self, self->state.settings.purge_interval,

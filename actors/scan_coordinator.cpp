@@ -277,8 +277,7 @@ scan_coordinator(scan_coordinator_stateful_actor self,
   st.breaker = circuit_breaker{settings.breaker};
   st.jitter.seed(settings.jitter_seed);
   return {
-      // -- submissions from the dedup shards
-      // ---------------------------------------
+      // Submissions from the dedup shards.
       [=](submit_atom, scan_request& request) -> caf::result<scan_outcome> {
         auto& st = self->state;
         auto now = self->clock().now();
@@ -322,13 +321,11 @@ scan_coordinator(scan_coordinator_stateful_actor self,
         pump(self);
         return promise;
       },
-      // -- completions from the transport
-      // ------------------------------------------
+      // Completions from the transport.
       [=](done_atom, std::uint64_t attempt, scan_outcome& outcome) {
         on_attempt_done(self, attempt, outcome);
       },
-      // -- timers
-      // ------------------------------------------------------------------
+      // Timers.
       [=](retry_atom, std::uint64_t id) {
         // A retry waited its turn already: it goes ahead of new work.
         if (self->state.submissions.count(id) > 0) {

@@ -50,8 +50,7 @@ std::size_t total_events(const bench::corpus& corpus) {
   return result;
 }
 
-// -- decoding
-// ------------------------------------------------------------------
+// -- decoding -----------------------------------------------------------------
 
 // deltascand's decoder: full validation of every element, drift events
 // copied out.
@@ -113,8 +112,7 @@ void parse_floor(benchmark::State& state) {
 }
 BENCHMARK(parse_floor)->Unit(benchmark::kMillisecond);
 
-// -- rules
-// ---------------------------------------------------------------------
+// -- rules --------------------------------------------------------------------
 
 void extract_digests(benchmark::State& state) {
   const auto& events = default_corpus().drift_events;
@@ -126,8 +124,7 @@ void extract_digests(benchmark::State& state) {
 }
 BENCHMARK(extract_digests);
 
-// -- cooldown state
-// ------------------------------------------------------------
+// -- cooldown state -----------------------------------------------------------
 
 std::vector<std::string> unique_digests(std::size_t count) {
   std::vector<std::string> result;
@@ -176,8 +173,7 @@ void cooldown_decisions(benchmark::State& state) {
 }
 BENCHMARK(cooldown_decisions)->Arg(1'000)->Arg(1'000'000);
 
-// -- a whole dedup shard
-// ---------------------------------------------------------
+// -- a whole dedup shard ------------------------------------------------------
 
 // A transport that accepts every submission at once.
 class accepting_transport final : public scanner_transport {
