@@ -1,5 +1,6 @@
 #include "daemon/logging_setup.hpp"
 
+#include "daemon/buffered_stderr_sink.hpp"
 #include "model/json_writer.hpp"
 
 #include <spdlog/pattern_formatter.h>
@@ -34,8 +35,14 @@ public:
 void configure_logging(const log_settings& settings) {
   spdlog::sink_ptr sink;
   std::unique_ptr<spdlog::formatter> formatter;
+  // A terminal gets every line at once (and colours); a pipe or a file gets
+  // them in blocks, since a write per line costs a busy daemon dearly.
+  const bool terminal = isatty(STDERR_FILENO) != 0;
+  if (!terminal)
+    sink = std::make_shared<buffered_stderr_sink>();
   if (settings.format == log_format::json) {
-    sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+    if (terminal)
+      sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
     auto json = std::make_unique<spdlog::pattern_formatter>(
         spdlog::pattern_time_type::utc);
     json->add_flag<json_escaped_message>('*').set_pattern(
@@ -43,10 +50,9 @@ void configure_logging(const log_settings& settings) {
         R"("message":"%*"})");
     formatter = std::move(json);
   } else {
-    auto color = std::make_shared<spdlog::sinks::ansicolor_stderr_sink_mt>(
-        isatty(STDERR_FILENO) ? spdlog::color_mode::automatic
-                              : spdlog::color_mode::never);
-    sink = color;
+    if (terminal)
+      sink = std::make_shared<spdlog::sinks::ansicolor_stderr_sink_mt>(
+          spdlog::color_mode::automatic);
     formatter = std::make_unique<spdlog::pattern_formatter>(
         "%Y-%m-%dT%H:%M:%S.%e%z [%n] [%^%l%$] %v");
   }
@@ -55,6 +61,13 @@ void configure_logging(const log_settings& settings) {
   auto logger = std::make_shared<spdlog::logger>("deltascand", sink);
   spdlog::set_default_logger(logger);
   set_log_level(settings.level);
+  // Bounds how long a buffered line waits when no more follow.
+  spdlog::flush_every(log_flush_interval);
+}
+
+void flush_logs() {
+  spdlog::apply_all(
+      [](const std::shared_ptr<spdlog::logger>& logger) { logger->flush(); });
 }
 
 void set_log_level(log_level level) {

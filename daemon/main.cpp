@@ -62,7 +62,7 @@ int check_config(const options& opts) {
   return EXIT_SUCCESS;
 }
 
-void reload(daemon_app& app, const options& opts) {
+void apply_reload(daemon_app& app, const options& opts) {
   auto log = component_logger("deltascand");
   auto result = load(opts);
   for (const auto& warning : result.warnings)
@@ -89,6 +89,13 @@ void reload(daemon_app& app, const options& opts) {
             to_string(app.config().log.level));
 }
 
+// An operator who sent SIGHUP is watching for its outcome: it is written at
+// once, not with the next block of log lines.
+void reload(daemon_app& app, const options& opts) {
+  apply_reload(app, opts);
+  flush_logs();
+}
+
 int run(const options& opts) {
   auto loaded = load(opts);
   if (!loaded.config) {
@@ -96,23 +103,26 @@ int run(const options& opts) {
       std::cerr << "deltascand: configuration error: " << error << '\n';
     return EXIT_FAILURE;
   }
-  configure_logging(loaded.config->log);
-  auto log = component_logger("deltascand");
-  for (const auto& warning : loaded.warnings)
-    log->warn("deltascand configuration: {}", warning);
-  // Block the signals before any thread starts, so every thread inherits
-  // the mask and only sigwait below ever sees them.
+  // Block the signals before any thread starts (the log flusher is the
+  // first), so every thread inherits the mask and only sigwait below ever
+  // sees them.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGHUP);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  configure_logging(loaded.config->log);
+  auto log = component_logger("deltascand");
+  for (const auto& warning : loaded.warnings)
+    log->warn("deltascand configuration: {}", warning);
   daemon_app app{*loaded.config};
   if (auto err = app.start()) {
     log->error("deltascand failed to start: {}", *err);
     return EXIT_FAILURE;
   }
+  // Whoever started the daemon may be waiting for its listening line.
+  flush_logs();
   int signal = 0;
   for (;;) {
     if (sigwait(&signals, &signal) != 0)
@@ -127,11 +137,13 @@ int run(const options& opts) {
             "{}s",
             signal == SIGTERM ? "SIGTERM" : "SIGINT",
             app.config().server.drain_timeout.count());
+  flush_logs();
   // A second termination signal means the operator will not wait.
   std::thread impatient{[signals] {
     int second = 0;
     while (sigwait(&signals, &second) == 0) {
       if (second == SIGTERM || second == SIGINT) {
+        flush_logs();
         std::fputs("deltascand: second signal, exiting now\n", stderr);
         std::_Exit(EXIT_FAILURE);
       }
@@ -143,6 +155,7 @@ int run(const options& opts) {
               "drain timeout");
   app.stop();
   log->info("deltascand stopped");
+  flush_logs();
   return EXIT_SUCCESS;
 }
 
