@@ -54,6 +54,17 @@ caf::timespan advance_until_calls(core_fixture& f, std::size_t calls,
   return waited;
 }
 
+// Answers the half-open breaker's probe, the transport's call `call`, with
+// success: its batch counts the scan as triggered and the breaker closes.
+void pass_probe(core_fixture& f, const core_fixture::pending_reply& probe,
+                std::size_t call) {
+  f.transport().complete(call, ok());
+  auto r = f.await(probe);
+  REQUIRE(r);
+  CHECK(std::get<batch_result>(*r).counts == drift_counts{1, 0, 0});
+  CHECK(f.metric("deltascan_scanner_breaker_state") == 0);
+}
+
 } // namespace
 
 TEST_CASE("a 500 is retried with the same request until it succeeds") {
@@ -338,11 +349,7 @@ TEST_CASE("the breaker opens, fails fast, probes once and closes") {
   CHECK(f.process(batch({drift("e6", digest('f'))})).counts ==
         drift_counts{0, 1, 0});
   CHECK(f.transport().calls().size() == 4);
-  f.transport().complete(3, ok());
-  auto r = f.await(probe);
-  REQUIRE(r);
-  CHECK(std::get<batch_result>(*r).counts == drift_counts{1, 0, 0});
-  CHECK(f.metric("deltascan_scanner_breaker_state") == 0);
+  pass_probe(f, probe, 3);
   CHECK(f.metric("deltascan_scanner_breaker_transitions_total", "to",
                  "closed") == 1);
   f.transport().complete_at_once(ok());
@@ -402,11 +409,7 @@ TEST_CASE("a late failure while the probe is out neither reopens the "
   CHECK(f.process(batch({drift("e5", digest('e'))})).counts ==
         drift_counts{0, 1, 0});
   CHECK(f.transport().calls().size() == 4);
-  f.transport().complete(3, ok());
-  auto r = f.await(probe);
-  REQUIRE(r);
-  CHECK(std::get<batch_result>(*r).counts == drift_counts{1, 0, 0});
-  CHECK(f.metric("deltascan_scanner_breaker_state") == 0);
+  pass_probe(f, probe, 3);
   CHECK(f.metric("deltascan_scanner_breaker_transitions_total", "to", "open") ==
         1);
 }

@@ -130,12 +130,16 @@ TEST_CASE("deltascand checks a configuration without starting",
   scratch_directory dir;
   std::string out;
   std::string err;
+  // Runs `deltascand --check-config --config file` into `out` and `err`.
+  auto check = [&](const std::filesystem::path& file) {
+    return run_to_exit(daemon_binary,
+                       {"--check-config", "--config", file.string()}, dir, out,
+                       err, patience);
+  };
   SECTION("a good file is printed in full, defaults included") {
     auto good = dir.write(
         "good.yaml", daemon_yaml({.scanner_port = 9999, .auto_scan = false}));
-    auto rc = run_to_exit(daemon_binary,
-                          {"--check-config", "--config", good.string()}, dir,
-                          out, err, patience);
+    auto rc = check(good);
     INFO("stderr: " << err);
     REQUIRE(rc);
     CHECK(*rc == 0);
@@ -158,9 +162,7 @@ TEST_CASE("deltascand checks a configuration without starting",
   }
   SECTION("an unknown key is named, with the key it probably meant") {
     auto bad = dir.write("bad.yaml", "server:\n  listn: \"127.0.0.1:0\"\n");
-    auto rc =
-        run_to_exit(daemon_binary, {"--check-config", "--config", bad.string()},
-                    dir, out, err, patience);
+    auto rc = check(bad);
     REQUIRE(rc);
     CHECK(*rc == 1);
     CHECK_THAT(err, Catch::Contains("server.listn: unknown key"));
@@ -169,9 +171,7 @@ TEST_CASE("deltascand checks a configuration without starting",
   }
   SECTION("a bad value is named with its key") {
     auto bad = dir.write("bad.yaml", "scanner:\n  timeout_ms: soon\n");
-    auto rc =
-        run_to_exit(daemon_binary, {"--check-config", "--config", bad.string()},
-                    dir, out, err, patience);
+    auto rc = check(bad);
     REQUIRE(rc);
     CHECK(*rc == 1);
     CHECK_THAT(err, Catch::Contains("scanner.timeout_ms"));
@@ -183,9 +183,7 @@ TEST_CASE("deltascand checks a configuration without starting",
     auto tokens = dir.write("tokens", "node-secret-1\nnode-secret-2\n");
     auto good = dir.write("good.yaml", "server:\n  auth:\n    token_file: \"" +
                                            tokens.string() + "\"\n");
-    auto rc = run_to_exit(daemon_binary,
-                          {"--check-config", "--config", good.string()}, dir,
-                          out, err, patience);
+    auto rc = check(good);
     INFO("stderr: " << err);
     REQUIRE(rc);
     CHECK(*rc == 0);
@@ -199,9 +197,7 @@ TEST_CASE("deltascand checks a configuration without starting",
                                   "    cert_file: \"" +
                                   missing + ".crt\"\n    key_file: \"" +
                                   missing + ".key\"\n");
-    rc =
-        run_to_exit(daemon_binary, {"--check-config", "--config", bad.string()},
-                    dir, out, err, patience);
+    rc = check(bad);
     REQUIRE(rc);
     CHECK(*rc == 1);
     CHECK_THAT(err, Catch::Contains("server.auth.token_file"));
