@@ -2,9 +2,15 @@
 // their backoff, Retry-After, the retry budget and the batch deadline, the
 // circuit breaker, and the core's bounds on pending work and per-node or
 // per-tenant drift.
+#include "actors/logging.hpp"
 #include "tests/actors/fixture.hpp"
 
+#include <spdlog/sinks/ringbuffer_sink.h>
+
+#include <algorithm>
+#include <memory>
 #include <string>
+#include <string_view>
 
 using namespace deltascan;
 using namespace deltascan::test;
@@ -53,6 +59,41 @@ caf::timespan advance_until_calls(core_fixture& f, std::size_t calls,
   }
   return waited;
 }
+
+// Keeps what a component logger writes at info and above while it lives.
+class captured_log {
+public:
+  explicit captured_log(const std::string& component)
+      : logger_{component_logger(component)},
+        sink_{std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(1000)},
+        level_{logger_->level()} {
+    logger_->sinks().push_back(sink_);
+    logger_->set_level(spdlog::level::info);
+  }
+
+  ~captured_log() {
+    auto& sinks = logger_->sinks();
+    sinks.erase(std::remove(sinks.begin(), sinks.end(), sink_), sinks.end());
+    logger_->set_level(level_);
+  }
+
+  captured_log(const captured_log&) = delete;
+  captured_log& operator=(const captured_log&) = delete;
+
+  /// The lines so far that contain `text`.
+  std::size_t count(std::string_view text) const {
+    auto lines = sink_->last_formatted();
+    return static_cast<std::size_t>(
+        std::count_if(lines.begin(), lines.end(), [&](const auto& line) {
+          return line.find(text) != std::string::npos;
+        }));
+  }
+
+private:
+  std::shared_ptr<spdlog::logger> logger_;
+  std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> sink_;
+  spdlog::level::level_enum level_;
+};
 
 // Answers the half-open breaker's probe, the transport's call `call`, with
 // success: its batch counts the scan as triggered and the breaker closes.
@@ -322,6 +363,8 @@ TEST_CASE("retries never make a second submission for the same digest") {
 }
 
 TEST_CASE("the breaker opens, fails fast, probes once and closes") {
+  captured_log log{"scanner"};
+  captured_log dedup_log{"dedup"};
   auto settings = retrying(1);
   settings.breaker.failures = 3;
   settings.breaker.open_duration = 30s;
@@ -355,6 +398,12 @@ TEST_CASE("the breaker opens, fails fast, probes once and closes") {
   f.transport().complete_at_once(ok());
   CHECK(f.process(batch({drift("e7", digest('f'))})).counts ==
         drift_counts{1, 0, 0});
+  // One line per state change, none for the submissions that failed fast.
+  CHECK(log.count("circuit breaker opened") == 1);
+  CHECK(log.count("circuit breaker half-open") == 1);
+  CHECK(log.count("circuit breaker closed") == 1);
+  CHECK(log.count("circuit breaker") == 3);
+  CHECK(dedup_log.count("circuit breaker") == 0);
 }
 
 TEST_CASE("late answers from before the breaker opened change nothing") {
