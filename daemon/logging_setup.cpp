@@ -33,26 +33,27 @@ public:
 } // namespace
 
 void configure_logging(const log_settings& settings) {
-  spdlog::sink_ptr sink;
-  std::unique_ptr<spdlog::formatter> formatter;
   // A terminal gets every line at once (and colours); a pipe or a file gets
   // them in blocks, since a write per line costs a busy daemon dearly.
   const bool terminal = isatty(STDERR_FILENO) != 0;
+  const bool json = settings.format == log_format::json;
+  spdlog::sink_ptr sink;
   if (!terminal)
     sink = std::make_shared<buffered_stderr_sink>();
-  if (settings.format == log_format::json) {
-    if (terminal)
-      sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
-    auto json = std::make_unique<spdlog::pattern_formatter>(
+  else if (json)
+    sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+  else
+    sink = std::make_shared<spdlog::sinks::ansicolor_stderr_sink_mt>(
+        spdlog::color_mode::automatic);
+  std::unique_ptr<spdlog::formatter> formatter;
+  if (json) {
+    auto json_formatter = std::make_unique<spdlog::pattern_formatter>(
         spdlog::pattern_time_type::utc);
-    json->add_flag<json_escaped_message>('*').set_pattern(
+    json_formatter->add_flag<json_escaped_message>('*').set_pattern(
         R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","logger":"%n",)"
         R"("message":"%*"})");
-    formatter = std::move(json);
+    formatter = std::move(json_formatter);
   } else {
-    if (terminal)
-      sink = std::make_shared<spdlog::sinks::ansicolor_stderr_sink_mt>(
-          spdlog::color_mode::automatic);
     formatter = std::make_unique<spdlog::pattern_formatter>(
         "%Y-%m-%dT%H:%M:%S.%e%z [%n] [%^%l%$] %v");
   }
