@@ -58,6 +58,17 @@ void note_breaker_change(scan_coordinator_stateful_actor self,
   }
 }
 
+// Counts a submission's final outcome, `took` after it arrived.
+void count_final(state_type& st, time_point::duration took,
+                 const scan_outcome& outcome) {
+  if (st.metrics == nullptr)
+    return;
+  st.metrics->submission_seconds.Observe(
+      std::chrono::duration<double>{took}.count());
+  if (!outcome.accepted)
+    st.metrics->count_failure(outcome.kind);
+}
+
 // Answers a submission for good and forgets it.
 void resolve(scan_coordinator_stateful_actor self, std::uint64_t id,
              scan_outcome outcome) {
@@ -66,12 +77,7 @@ void resolve(scan_coordinator_stateful_actor self, std::uint64_t id,
   if (i == st.submissions.end())
     return;
   auto& entry = i->second;
-  if (st.metrics != nullptr) {
-    std::chrono::duration<double> took = self->clock().now() - entry.arrived;
-    st.metrics->submission_seconds.Observe(took.count());
-    if (!outcome.accepted)
-      st.metrics->count_failure(outcome.kind);
-  }
+  count_final(st, self->clock().now() - entry.arrived, outcome);
   st.deadlines.erase(entry.deadline_pos);
   entry.promise.deliver(std::move(outcome));
   st.submissions.erase(i);
@@ -282,25 +288,20 @@ scan_coordinator(scan_coordinator_stateful_actor self,
         auto& st = self->state;
         auto now = self->clock().now();
         if (request.deadline <= now) {
-          if (st.metrics != nullptr) {
-            st.metrics->submission_seconds.Observe(0.0);
-            st.metrics->count_failure(failure_kind::deadline);
-          }
-          return scan_outcome::failure("the batch deadline passed before "
-                                       "the submission could start",
-                                       failure_kind::deadline);
+          auto late = scan_outcome::failure("the batch deadline passed "
+                                            "before the submission could "
+                                            "start",
+                                            failure_kind::deadline);
+          count_final(st, time_point::duration{0}, late);
+          return late;
         }
         auto promise = self->make_response_promise<scan_outcome>();
         auto id = st.next_id++;
         auto deadline = request.deadline;
         auto [i, added] = st.submissions.emplace(
-            id, state_type::submission_entry{std::move(request),
-                                             promise,
-                                             now,
-                                             std::nullopt,
-                                             0,
-                                             std::nullopt,
-                                             {}});
+            id, state_type::submission_entry{.request = std::move(request),
+                                             .promise = promise,
+                                             .arrived = now});
         i->second.deadline_pos = st.deadlines.emplace(deadline, id);
         arm_deadline_timer(self);
         if (st.attempts.size() >= st.settings.max_in_flight)

@@ -55,12 +55,12 @@ struct scan_coordinator_state {
     caf::typed_response_promise<scan_outcome> promise;
     time_point arrived;
     /// When its first attempt started; set by the first attempt.
-    std::optional<time_point> first_attempt;
+    std::optional<time_point> first_attempt{};
     std::size_t attempts = 0;
     /// The attempt at the transport now, if one is.
-    std::optional<std::uint64_t> attempt_out;
+    std::optional<std::uint64_t> attempt_out{};
     /// Its place in `deadlines`, to drop it there when it resolves.
-    deadline_index::iterator deadline_pos;
+    deadline_index::iterator deadline_pos{};
   };
 
   /// One attempt at the transport.

@@ -9,9 +9,15 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <chrono>
+
 namespace deltascan {
 
 namespace {
+
+// The longest an info or debug line waits in the buffer of a stderr that is
+// not a terminal; warnings and errors are written at once.
+constexpr std::chrono::seconds log_flush_interval{1};
 
 // Writes the log message as the inside of a JSON string, so that quotes or
 // control characters in an event id cannot break a collector's parser.
@@ -62,7 +68,6 @@ void configure_logging(const log_settings& settings) {
   auto logger = std::make_shared<spdlog::logger>("deltascand", sink);
   spdlog::set_default_logger(logger);
   set_log_level(settings.level);
-  // Bounds how long a buffered line waits when no more follow.
   spdlog::flush_every(log_flush_interval);
 }
 

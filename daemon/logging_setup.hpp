@@ -5,13 +5,7 @@
 
 #include "config/daemon_config.hpp"
 
-#include <chrono>
-
 namespace deltascan {
-
-/// The longest an info or debug line waits in the buffer of a stderr that
-/// is not a terminal; warnings and errors are written at once.
-inline constexpr std::chrono::seconds log_flush_interval{1};
 
 /// Replaces spdlog's default logger and drops the component loggers, so the
 /// ones created afterwards write in the chosen format. Call before any

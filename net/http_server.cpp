@@ -577,8 +577,8 @@ void server_session<Stream>::dispatch_request() {
 
 template <class Stream>
 void server_session<Stream>::on_response(http_response res) {
-  hold_.reset();
   if (phase_ != phase::handling) {
+    hold_.reset();
     log_->debug("http dropped the reply to {} on connection {}: "
                 "connection already closed",
                 request_line_, id_);

@@ -95,6 +95,29 @@ private:
   spdlog::level::level_enum level_;
 };
 
+// Settings whose breaker opens after two failed attempts, for ten seconds.
+core_settings breaking_after_two() {
+  auto settings = retrying(1);
+  settings.breaker.failures = 2;
+  settings.breaker.open_duration = 10s;
+  return settings;
+}
+
+// Sends three submissions and fails the first two: the breaker opens while
+// the third's attempt is still at the transport (call 2).
+core_fixture::pending_reply open_with_one_attempt_out(core_fixture& f) {
+  auto pending =
+      f.post(batch({drift("e1", digest('a')), drift("e2", digest('b')),
+                    drift("e3", digest('c'))}));
+  f.run();
+  REQUIRE(f.transport().calls().size() == 3);
+  f.transport().complete(0, server_error());
+  f.transport().complete(1, server_error());
+  f.run();
+  REQUIRE(f.metric("deltascan_scanner_breaker_state") == 1);
+  return pending;
+}
+
 // Answers the half-open breaker's probe, the transport's call `call`, with
 // success: its batch counts the scan as triggered and the breaker closes.
 void pass_probe(core_fixture& f, const core_fixture::pending_reply& probe,
@@ -407,20 +430,8 @@ TEST_CASE("the breaker opens, fails fast, probes once and closes") {
 }
 
 TEST_CASE("late answers from before the breaker opened change nothing") {
-  auto settings = retrying(1);
-  settings.breaker.failures = 2;
-  settings.breaker.open_duration = 10s;
-  core_fixture f{settings};
-  // Three attempts out; two failures open the breaker.
-  auto pending =
-      f.post(batch({drift("e1", digest('a')), drift("e2", digest('b')),
-                    drift("e3", digest('c'))}));
-  f.run();
-  REQUIRE(f.transport().calls().size() == 3);
-  f.transport().complete(0, server_error());
-  f.transport().complete(1, server_error());
-  f.run();
-  CHECK(f.metric("deltascan_scanner_breaker_state") == 1);
+  core_fixture f{breaking_after_two()};
+  auto pending = open_with_one_attempt_out(f);
   // The third answers late, successfully: the breaker stays open, since
   // only a probe may close it.
   f.transport().complete(2, ok());
@@ -429,23 +440,14 @@ TEST_CASE("late answers from before the breaker opened change nothing") {
   CHECK(f.process(batch({drift("e4", digest('d'))})).counts ==
         drift_counts{0, 1, 0});
   CHECK(f.transport().calls().size() == 3);
-
   CHECK(f.metric("deltascan_scanner_breaker_transitions_total", "to", "open") ==
         1);
 }
 
 TEST_CASE("a late failure while the probe is out neither reopens the "
           "breaker nor lets a second probe through") {
-  auto settings = retrying(1);
-  settings.breaker.failures = 2;
-  settings.breaker.open_duration = 10s;
-  core_fixture f{settings};
-  auto early = f.post(batch({drift("e1", digest('a')), drift("e2", digest('b')),
-                             drift("e3", digest('c'))}));
-  f.run();
-  f.transport().complete(0, server_error());
-  f.transport().complete(1, server_error());
-  f.run();
+  core_fixture f{breaking_after_two()};
+  auto early = open_with_one_attempt_out(f);
   f.advance(10s);
   REQUIRE(f.metric("deltascan_scanner_breaker_state") == 2);
   auto probe = f.post(batch({drift("e4", digest('d'))}, "probe"));
@@ -464,10 +466,7 @@ TEST_CASE("a late failure while the probe is out neither reopens the "
 }
 
 TEST_CASE("a failed probe opens the breaker again") {
-  auto settings = retrying(1);
-  settings.breaker.failures = 2;
-  settings.breaker.open_duration = 10s;
-  core_fixture f{settings};
+  core_fixture f{breaking_after_two()};
   f.transport().complete_at_once(server_error());
   f.process(batch({drift("e1", digest('a')), drift("e2", digest('b'))}));
   CHECK(f.metric("deltascan_scanner_breaker_state") == 1);

@@ -195,6 +195,20 @@ void check_unauthorized(const http_response& res, bool token_given) {
   CHECK(problem->title == "Unauthorized");
 }
 
+// Checks a 429 of kind `slug` with its Retry-After; returns its detail.
+std::string check_overloaded(const http_response& res,
+                             std::string_view retry_after,
+                             std::string_view slug) {
+  CHECK(res.result() == http::status::too_many_requests);
+  CHECK(res[http::field::retry_after] == retry_after);
+  CHECK(res[http::field::content_type] == problem_content_type);
+  auto problem = parse_problem(res.body());
+  REQUIRE(problem);
+  CHECK(problem->status == 429);
+  CHECK(problem->type == problem_type(slug));
+  return problem->detail;
+}
+
 struct handler_world {
   explicit handler_world(daemon_handler_settings settings)
       : handler{gateway, registry, status, std::move(settings)} {
@@ -357,14 +371,7 @@ TEST_CASE("batches beyond the bound in progress are refused with 429 until "
   // At the bound: refused from the head, and the core never sees it.
   auto refused = check_head(w.handler, batch_request().base());
   REQUIRE(refused);
-  CHECK(refused->result() == http::status::too_many_requests);
-  CHECK((*refused)[http::field::retry_after] == "3");
-  CHECK((*refused)[http::field::content_type] == problem_content_type);
-  auto problem = parse_problem(refused->body());
-  REQUIRE(problem);
-  CHECK(problem->status == 429);
-  CHECK(problem->type == problem_type("too-many-batches"));
-  CHECK_THAT(problem->detail,
+  CHECK_THAT(check_overloaded(*refused, "3", "too-many-batches"),
              Catch::Contains("limit of 2 batches") &&
                  Catch::Contains("server.max_batches_in_progress"));
   // Other routes stay open.
@@ -481,16 +488,9 @@ TEST_CASE("the core's refusal for pending drift events becomes 429",
                                "the pending drift events"});
   auto res = sink->reply();
   REQUIRE(res);
-  CHECK(res->result() == http::status::too_many_requests);
-  CHECK((*res)[http::field::retry_after] == "7");
-  CHECK((*res)[http::field::content_type] == problem_content_type);
-  auto problem = parse_problem(res->body());
-  REQUIRE(problem);
-  CHECK(problem->status == 429);
-  CHECK(problem->type == problem_type("too-many-pending-events"));
-  CHECK_THAT(problem->detail, Catch::Contains("12 drift events") &&
-                                  Catch::Contains("5000") &&
-                                  Catch::Contains("server.max_pending_events"));
+  CHECK_THAT(check_overloaded(*res, "7", "too-many-pending-events"),
+             Catch::Contains("12 drift events") && Catch::Contains("5000") &&
+                 Catch::Contains("server.max_pending_events"));
   CHECK(w.handler.batches_in_progress() == 0);
 }
 
@@ -512,14 +512,9 @@ TEST_CASE("a core at its pending-event bound gets no batch: 429 from the head",
   auto refused =
       check_head(w.handler, batch_request("Bearer node-token").base());
   REQUIRE(refused);
-  CHECK(refused->result() == http::status::too_many_requests);
-  CHECK((*refused)[http::field::retry_after] == "4");
-  CHECK((*refused)[http::field::content_type] == problem_content_type);
-  auto problem = parse_problem(refused->body());
-  REQUIRE(problem);
-  CHECK(problem->type == problem_type("too-many-pending-events"));
-  CHECK_THAT(problem->detail, Catch::Contains("5000") &&
-                                  Catch::Contains("server.max_pending_events"));
+  CHECK_THAT(check_overloaded(*refused, "4", "too-many-pending-events"),
+             Catch::Contains("5000") &&
+                 Catch::Contains("server.max_pending_events"));
   CHECK(w.gateway.refused() == 1);
   CHECK(w.gateway.posted() == 0);
   // Metrics and probes are not batches.
